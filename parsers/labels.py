@@ -1,0 +1,29 @@
+"""Label text normalized once (width, brackets, dots, quotes, spaces), then mapped to a key."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")",
+                           "．": ".", "。": ".", "“": '"', "”": '"', "＂": '"', "、": "、", "，": ","})
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Unify width (NFKC), brackets, dots and quotes; keep white space (it may separate cells)."""
+    text = unicodedata.normalize("NFKC", text).replace("\u00a0", " ").replace("\u3000", " ")
+    return text.translate(_BRACKETS)
+
+
+def normalize_label(text: str) -> str:
+    """A label as compared: normalize_text without any white space or line breaks."""
+    return _SPACE.sub("", normalize_text(text))
+
+
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、,])")
+
+
+def strip_numbering(label: str) -> str:
+    """`(三)不予公开` -> `不予公开`, `2.重复申请` -> `重复申请` (on a normalized label)."""
+    return _NUMBERING.sub("", label, count=1)
