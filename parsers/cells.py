@@ -1,0 +1,71 @@
+"""One printed cell -> (value, kind): numbers, blanks, dashes, 无, money units."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.labels import normalize_text
+from parsers.model import BLANK, DASH, NONE_TEXT, NUMBER
+
+DASHES = frozenset({"—", "——", "-", "--", "/", "_", "\\", "–", "―", "一"})
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)\s*(万元|万|元|件|条|个|项|次)?$")
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: int | float | None
+    kind: str
+    note: str = ""  # why a reader should look (unit assumed, unit converted…)
+
+
+class UnreadableCell(ValueError):
+    """A cell that holds text where a number belongs."""
+
+
+def clean_cell(text: str) -> str:
+    return normalize_text(text).replace(",", "").strip()
+
+
+def is_value_text(text: str | None) -> bool:
+    """True for what can sit in a value cell: a number (with unit), blank, a dash or 无."""
+    if text is None:
+        return True
+    t = clean_cell(text)
+    return t == "" or t in DASHES or t == "无" or bool(_NUMBER.match(t))
+
+
+def read_count(text: str, signed: bool = False) -> Reading:
+    t = clean_cell(text)
+    if t == "":
+        return Reading(0, BLANK)
+    if t in DASHES:
+        return Reading(0, DASH)
+    if t == "无":
+        return Reading(0, NONE_TEXT)
+    m = _NUMBER.match(t)
+    if not m or m.group(3) in ("万元", "万", "元"):
+        raise UnreadableCell(f"not a count: {text.strip()!r}")
+    sign, digits = m.group(1), m.group(2)
+    if sign == "-" and not signed:
+        raise UnreadableCell(f"negative count: {text.strip()!r}")
+    number = float(digits) if "." in digits else int(digits)
+    return Reading(-number if sign == "-" else number, NUMBER)
+
+
+def read_money(text: str, default_unit: float) -> Reading:
+    """Money in yuan: `10.9858万元` -> 109858.0; no unit -> the column's unit, flagged."""
+    t = clean_cell(text)
+    if t == "" or t in DASHES or t == "无":
+        return read_count(t)
+    m = _NUMBER.match(t)
+    if not m or m.group(1) == "-":
+        raise UnreadableCell(f"not an amount: {text.strip()!r}")
+    amount = float(m.group(2))
+    unit = m.group(3)
+    if unit in ("万元", "万"):
+        return Reading(round(amount * 10000, 6), NUMBER, "unit 万元 converted to 元")
+    if unit == "元":
+        return Reading(amount, NUMBER)
+    scale = "万元" if default_unit == 10000 else "元"
+    return Reading(round(amount * default_unit, 6), NUMBER, f"no unit printed; read in {scale}")

@@ -1,0 +1,148 @@
+"""parse(): one document's bytes -> a checked Report, whatever shape it arrived in."""
+
+from __future__ import annotations
+
+import re
+
+from parsers import records
+from parsers.checks import run_checks
+from parsers.labels import normalize_label
+from parsers.metadata import text_to_metadata
+from parsers.model import EmptyDocument, NotAReport, ParseError, Report, UnsupportedFormat
+from parsers.rows import RawRow, grid_to_rows, text_to_rows
+
+MAX_BYTES = 32 * 1024 * 1024
+_HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|div|p|meta|span)\b", re.I)
+_MD_TABLE = re.compile(r"^\s*\|?\s*:?-{3,}", re.M)
+_PRE2019 = ("政府信息公开情况统计表", "主动公开政府信息数", "主动公开文件数", "申请总数")
+
+
+def sniff_format(raw: bytes) -> str:
+    """What the bytes are, from their content (the file name is not trusted)."""
+    head = raw[:4096].lstrip()
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if b"word/" in raw[:65536] else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    if _HTML.search(head) and not head.startswith(b"{"):
+        return "html"
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    return "text"
+
+
+def decode_text(raw: bytes) -> str:
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(enc, errors="replace").lstrip("\ufeff")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    return str(best) if best is not None else raw.decode("utf-8", errors="replace")
+
+
+def parse(raw: bytes, source: str = "", max_bytes: int = MAX_BYTES) -> Report:
+    """Read one document. Never raises for bad input: the Report's `error` says what was wrong."""
+    report = Report(source=source)
+    try:
+        _parse_into(report, raw, max_bytes)
+    except ParseError as exc:
+        report.error = f"{source or '<input>'}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one broken document must never stop a batch
+        report.error = f"{source or '<input>'}: unexpected {type(exc).__name__}: {exc}"
+    return report
+
+
+def _parse_into(report: Report, raw: bytes, max_bytes: int) -> None:
+    if len(raw) > max_bytes:
+        raise UnsupportedFormat(f"{len(raw) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    if not raw.strip():
+        raise EmptyDocument("empty file")
+    report.format = fmt = sniff_format(raw)
+    rows, text, title = document_to_rows(fmt, raw)
+    if not text.strip() and not rows:
+        raise NotAReport("no text in the document")
+    fill_report(report, rows, text, title)
+
+
+def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
+    """(rows, plain text, title) for each format this package reads."""
+    if fmt == "html":
+        from parsers.html import decode_html, html_title, html_to_grids, html_to_text
+
+        doc, _encoding = decode_html(raw)
+        rows = [r for i, g in enumerate(html_to_grids(doc)) for r in grid_to_rows(g, f"table {i + 1}")]
+        return rows, html_to_text(doc), html_title(doc)
+    if fmt == "text":
+        text = decode_text(raw)
+        if _looks_binary(text):
+            raise UnsupportedFormat("binary data, not a text report")
+        return text_to_rows(text), text, None
+    if fmt == "pdf":
+        from parsers.pdf import pdf_to_rows
+
+        return pdf_to_rows(raw)
+    raise UnsupportedFormat(f"{fmt} documents are not read yet")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f"))
+    return bad > max(8, len(sample) // 50)
+
+
+def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None) -> None:
+    if report.format == "text" and _MD_TABLE.search(text):
+        report.format = "markdown"
+    meta = text_to_metadata(text, title)
+    report.agency, report.published, report.index_no = meta.agency, meta.published, meta.index_no
+    report.year = meta.year
+    if meta.year_from == "publication year - 1":
+        report.warnings.append(f"year: not printed; taken as publication year - 1 ({meta.year})")
+    tables = records.rows_to_tables(rows)
+    if not tables.t3 and not tables.t2 and tables.t4 is None:
+        _no_tables(report, text)
+        return
+    tables_to_cells(report, tables, rows, normalize_label(text))
+
+
+def _no_tables(report: Report, text: str) -> None:
+    flat = normalize_label(text)
+    if "信息公开" not in flat:
+        raise NotAReport("no government information-disclosure report in the text")
+    if report.year and report.year < 2019 or any(m in flat for m in _PRE2019):
+        report.warnings.append("pre-2019 report: its statistics (if any) follow the old 政府信息公开情况统计表, "
+                               "not the 2019/2021 tables; template left null")
+    else:
+        report.warnings.append("tables not found: no 表二/表三/表四 rows in the text (published as images?); "
+                               "template left null, no numbers invented")
+
+
+def tables_to_cells(report: Report, tables: records.Tables, rows: list[RawRow], flat: str) -> None:
+    template, why = records.detect_template(flat, set(tables.t3), report.year)
+    report.template = template
+    if template is None:
+        return
+    if why.startswith("the year"):
+        report.warnings.append(f"template: no distinctive 表二 header or （六） sub-row; taken from {why}")
+    single_other = "other" in tables.t3 and not any(k.startswith("other.") for k in tables.t3)
+    order = records.t3_rows_for(template, single_other)
+    index = {k: next(i for i, r in enumerate(rows) if r is row) for k, row in tables.t3.items()}
+    records.place_unlabeled(tables, order, index)
+    reader = records.Reader(template)
+    records.read_t2(reader, tables)
+    records.read_t3(reader, tables, order)
+    records.read_t4(reader, tables)
+    records.derive_blank_totals(reader)
+    records.blank_warnings(reader)
+    report.cells = reader.cells
+    report.extra_rows = tables.extra
+    report.warnings += tables.warnings + reader.warnings
+    report.checks = run_checks(report.cells)

@@ -1,0 +1,71 @@
+"""Agency, year reported, publication date and 索引号 from header blocks, titles and the period sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.labels import normalize_text
+
+_SEP = r"[ \t]*[:：]?[ \t]*(?:\|[ \t]*)?"
+_INDEX = re.compile(r"索[ \t]*引[ \t]*号" + _SEP + r"([A-Za-z0-9][A-Za-z0-9\-/_.]{3,60})")
+_AGENCY = re.compile(r"(?:发布机构|发文机构|发文单位|信息来源|来源)" + _SEP + r"([^\s|:：]{2,40})")
+_DATE = re.compile(r"(?:生成日期|成文日期|发文日期|产生日期|发布日期|发布时间|公开日期)" + _SEP
+                   + r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_TITLE = re.compile(r"([^\s\d|:：,.;。，；、“”\"]{2,40}?)(20\d{2}|19\d{2})年度?的?(?:政府)?信息公开(?:工作)?(?:年度)?报告")
+_TITLE_YEAR = re.compile(r"(20\d{2}|19\d{2})年度?[^\d。]{0,40}?信息公开(?:工作)?(?:年度)?报告")
+_PERIOD = re.compile(r"统计(?:期限|时限|时间段|数据时限|周期|时间|区间)[^\d]{0,12}(20\d{2})")
+_TITLE_LINE = re.compile(r"^(?:标题|名称|信息名称|title)\s*[:：]\s*(.+)$", re.M)
+
+
+@dataclass
+class Metadata:
+    agency: str | None = None
+    year: int | None = None
+    published: str | None = None
+    index_no: str | None = None
+    year_from: str = ""
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def find_title(text: str, title: str | None = None) -> str | None:
+    if title:
+        return title
+    m = _TITLE_LINE.search(text)
+    return m.group(1).strip() if m else None
+
+
+def text_to_metadata(text: str, title: str | None = None) -> Metadata:
+    text = normalize_text(text)
+    meta = Metadata()
+    if m := _INDEX.search(text):
+        meta.index_no = m.group(1)
+    if m := _DATE.search(text):
+        meta.published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    meta.agency = _agency(text, find_title(text, title))
+    meta.year, meta.year_from = _year(text, find_title(text, title), meta.published)
+    return meta
+
+
+def _agency(text: str, title: str | None) -> str | None:
+    m = _AGENCY.search(text)
+    if m and not m.group(1).startswith(("http", "www")):
+        return m.group(1)
+    for source in (title or "", _squash(text[:3000])):
+        if t := _TITLE.search(_squash(normalize_text(source))):
+            return t.group(1)
+    return None
+
+
+def _year(text: str, title: str | None, published: str | None) -> tuple[int | None, str]:
+    for source in (title or "", _squash(text[:3000])):
+        if m := _TITLE_YEAR.search(_squash(normalize_text(source))):
+            return int(m.group(1)), "title"
+    if m := _PERIOD.search(_squash(text)):
+        return int(m.group(1)), "period sentence"
+    if published:
+        return int(published[:4]) - 1, "publication year - 1"
+    return None, ""

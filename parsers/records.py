@@ -1,0 +1,399 @@
+"""Rows -> the cells of 表二/三/四: match labels to keys, fit values, cut glued runs, derive blank totals."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from parsers.cells import Reading, UnreadableCell, read_count, read_money
+from parsers.labels import normalize_label, strip_numbering
+from parsers.checks import result_parts
+from parsers.model import BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, Cell
+from parsers.rows import RawRow
+from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value, solve
+from parsers.templates import (
+    T2_MARKERS,
+    T2_ROWS,
+    T2_SIGNED,
+    T3_COLUMNS,
+    T3_ROWS,
+    T4_COLUMNS,
+    T2Row,
+    t3_rows_for,
+)
+
+T3_SHAPE = Shape((COUNT,) * 7, ((0, 6),))
+T4_SHAPE = Shape((COUNT,) * 15, ((0, 4), (5, 9), (10, 14)))
+MAX_COMBINATIONS = 20000
+_NOTE = re.compile(r"\([^)]*\)$")
+
+
+@dataclass
+class Tables:
+    """Rows found for each table, before reading: key -> the row (first one wins)."""
+
+    t2: dict[str, RawRow] = field(default_factory=dict)
+    t3: dict[str, RawRow] = field(default_factory=dict)
+    t4: RawRow | None = None
+    t3_unplaced: list[tuple[int, RawRow]] = field(default_factory=list)  # (row index, row)
+    extra: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---- labels -> keys --------------------------------------------------------------------------
+
+_T3_CORES = [(spec.key, spec.core) for spec in T3_ROWS if spec.core not in ("总计", "其他")]
+_T2_CORES = {row.core: row.key for t in T2_ROWS.values() for row in t}
+
+
+def t3_key(label: str) -> str | None:
+    plain = strip_numbering(label)
+    if plain == "总计" and label in ("总计", "(七)总计"):
+        return "results_total"
+    if plain == "其他" and re.match(r"3[.、,]", label):
+        return "other.other"
+    for key, core in _T3_CORES:
+        if core in label:
+            return key
+    return None
+
+
+def t2_key(label: str) -> str | None:
+    plain = _NOTE.sub("", strip_numbering(label))
+    if plain.startswith("行政") and plain[2:] == "规范性文件":
+        plain = plain[2:]
+    return _T2_CORES.get(plain)
+
+
+def row_key(row: RawRow) -> tuple[str | None, str | None]:
+    """(table, key) of a row, from its most specific label."""
+    for label in reversed(row.labels):
+        norm = normalize_label(label)
+        if key := t3_key(norm):
+            return "t3", key
+        if key := t2_key(norm):
+            return "t2", key
+    return None, None
+
+
+# ---- rows -> tables ---------------------------------------------------------------------------
+
+
+def rows_to_tables(rows: list[RawRow]) -> Tables:
+    tables = Tables()
+    current = None
+    for index, row in enumerate(rows):
+        table, key = _classify(row)
+        if table == "t4":
+            if tables.t4 is None:
+                tables.t4 = row
+            current = "t4"
+        elif key is not None and has_values(row):
+            current = table
+            _place(tables, table, key, row)
+        elif row.values and any(v.strip() for v in row.values):
+            _unmatched(tables, current, index, row)
+    return tables
+
+
+def has_values(row: RawRow) -> bool:
+    """A header row has labels only; a data row has printed values (or several blank cells)."""
+    return any(v.strip() for v in row.values) or len(row.values) >= 3
+
+
+def _classify(row: RawRow) -> tuple[str | None, str | None]:
+    if row.key == "t4":
+        return "t4", None
+    if row.key:
+        return ("t3" if row.key in {s.key for s in T3_ROWS} else "t2"), row.key
+    table, key = row_key(row)
+    if key is None and len(fit(row.values, 15) or ()) == 15 and not row.labels:
+        return "t4", None
+    return table, key
+
+
+def _place(tables: Tables, table: str, key: str, row: RawRow) -> None:
+    target = tables.t2 if table == "t2" else tables.t3
+    if key in target:
+        tables.warnings.append(f"{table}.{key}: printed twice ({target[key].where}, {row.where}); kept the first")
+        return
+    target[key] = row
+
+
+def _unmatched(tables: Tables, current: str | None, index: int, row: RawRow) -> None:
+    if current == "t3":
+        tables.t3_unplaced.append((index, row))
+    elif current == "t2":
+        tables.extra.append({"table": "t2", "labels": row.labels, "values": row.values, "where": row.where})
+        tables.warnings.append(f"t2: extra row {'/'.join(row.labels) or '(no label)'} kept aside ({row.where})")
+
+
+def fit(values: list[str], width: int) -> list[str] | None:
+    """Trim span fillers (empty cells) at either end until the row has `width` cells."""
+    vals = list(values)
+    while len(vals) > width and vals[0] == "":
+        vals.pop(0)
+    while len(vals) > width and vals[-1] == "":
+        vals.pop()
+    return vals if len(vals) == width else None
+
+
+# ---- unlabeled 表三 rows --------------------------------------------------------------------
+
+
+def place_unlabeled(tables: Tables, order: list[str], rows_index: dict[str, int]) -> None:
+    """Rows of 表三 that lost their label go, in order, into the template rows between two labeled ones."""
+    groups: dict[tuple[int, int], list[RawRow]] = {}
+    labeled = sorted((rows_index[k], order.index(k)) for k in tables.t3 if k in order)
+    for index, row in tables.t3_unplaced:
+        before = max((pos for ri, pos in labeled if ri < index), default=-1)
+        after = min((pos for ri, pos in labeled if ri > index), default=len(order))
+        groups.setdefault((before, after), []).append(row)
+    for (before, after), rows in groups.items():
+        gaps = [k for k in order[before + 1: after] if k not in tables.t3]
+        if len(gaps) != len(rows):
+            for row in rows:
+                tables.extra.append({"table": "t3", "labels": row.labels, "values": row.values, "where": row.where})
+            tables.warnings.append(f"t3: {len(rows)} row(s) without a known label could not be placed "
+                                   f"({', '.join(r.where for r in rows)}); kept aside")
+            continue
+        for key, row in zip(gaps, rows, strict=True):
+            tables.t3[key] = row
+            tables.warnings.append(f"t3.{key}: row had no readable label ({row.where}); placed by template order")
+
+
+# ---- template -------------------------------------------------------------------------------
+
+
+def detect_template(text_norm: str, t3_keys: set[str], year: int | None) -> tuple[str | None, str]:
+    """The template from the tables themselves: 表二 headers first, then （六）'s sub-rows."""
+    hits = {t: sum(m in text_norm for m in marks) for t, marks in T2_MARKERS.items()}
+    if hits["2019"] != hits["2021"]:
+        return max(hits, key=lambda t: hits[t]), "表二 headers"
+    if t3_keys & {"other.no_correction", "other.no_fee_paid", "other.other"}:
+        return "2021", "表三 （六） sub-rows"
+    if t3_keys:
+        guess = "2021" if (year or 0) >= 2021 else "2019"
+        return guess, f"the year reported ({year})"
+    return None, "no tables"
+
+
+# ---- reading cells ------------------------------------------------------------------------
+
+
+@dataclass
+class Reader:
+    """Reads rows into Cells; collects warnings."""
+
+    template: str
+    cells: list[Cell] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    blanks: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, table: str, row: str, col: str, reading: Reading | None, raw: str | None) -> None:
+        if reading is None:
+            self.cells.append(Cell(table, row, col, None, raw, MISSING if raw is None else UNDECIDED))
+            return
+        self.cells.append(Cell(table, row, col, reading.value, raw, reading.kind))
+        name = f"{row}.{col}" if row else col
+        if reading.kind in (BLANK, DASH, NONE_TEXT):
+            self.blanks.setdefault(table, []).append(name)
+        if reading.note:
+            self.warnings.append(f"{table}.{name}: {reading.note} ({raw!r})")
+
+
+def t2_shape(spec: T2Row, template: str) -> Shape:
+    kinds = tuple(MONEY if c == spec.money_col else SIGNED if (template, c) in T2_SIGNED else COUNT
+                  for c in spec.columns)
+    return Shape(kinds)
+
+
+def read_t2(reader: Reader, tables: Tables) -> None:
+    missing = []
+    for spec in T2_ROWS[reader.template]:
+        row = tables.t2.get(spec.key)
+        texts = _row_texts(reader, "t2", spec.key, row, t2_shape(spec, reader.template))
+        if row is None:
+            missing.append(spec.key)
+        for col, text in zip(spec.columns, texts or [None] * len(spec.columns), strict=True):
+            reading = None if text is None else _read_t2_cell(reader, spec, col, text)
+            reader.add("t2", spec.key, col, reading, text if text is not None else _raw_of(row))
+    if missing:
+        reader.warnings.append(f"t2: rows not found, left null: {', '.join(missing)}")
+
+
+def _raw_of(row: RawRow | None) -> str | None:
+    return None if row is None else " | ".join(row.values)
+
+
+def _read_t2_cell(reader: Reader, spec: T2Row, col: str, text: str) -> Reading | None:
+    try:
+        if col == spec.money_col:
+            return read_money(text, spec.money_unit)
+        return read_count(text, signed=(reader.template, col) in T2_SIGNED)
+    except UnreadableCell as exc:
+        reader.warnings.append(f"t2.{spec.key}.{col}: {exc}; left null")
+        return None
+
+
+def _row_texts(reader: Reader, table: str, key: str, row: RawRow | None, shape: Shape) -> list[str] | None:
+    """The printed text of each cell of a row, or None when the row is missing or undecided."""
+    if row is None:
+        return None
+    if not row.glued:
+        fitted = fit(row.values, shape.width)
+        if fitted is not None:
+            return fitted
+    run = " ".join(v for v in row.values if v)
+    found = solve(run, shape)
+    if len(found) == 1:
+        return list(found[0])
+    name = f"{table}.{key}" if key else table
+    reason = "no reading fits" if not found else f"{len(found) if len(found) <= 400 else 'many'} readings fit"
+    reader.warnings.append(f"{name}: cells run together as {run!r} and {reason}; left null ({row.where})")
+    return None
+
+
+def t3_candidates(reader: Reader, row: RawRow) -> list[tuple[str, ...]] | list[str] | None:
+    if not row.glued:
+        fitted = fit(row.values, 7)
+        if fitted is not None:
+            return fitted
+    run = " ".join(v for v in row.values if v)
+    return solve(run, T3_SHAPE)
+
+
+def read_t3(reader: Reader, tables: Tables, order: list[str]) -> None:
+    chosen: dict[str, list[str]] = {}
+    open_rows: dict[str, list[tuple[str, ...]]] = {}
+    for key in order:
+        row = tables.t3.get(key)
+        if row is None:
+            continue
+        found = t3_candidates(reader, row)
+        if found and isinstance(found[0], str):
+            chosen[key] = list(found)  # type: ignore[arg-type]
+        elif found and len(found) == 1:
+            chosen[key] = list(found[0])
+        else:
+            open_rows[key] = found or []  # type: ignore[assignment]
+    if open_rows:
+        chosen.update(resolve_by_columns(reader, tables, chosen, open_rows))
+    _emit_t3(reader, tables, order, chosen)
+
+
+def _emit_t3(reader: Reader, tables: Tables, order: list[str], chosen: dict[str, list[str]]) -> None:
+    missing = [k for k in order if k not in tables.t3]
+    for key in order:
+        texts = chosen.get(key)
+        row = tables.t3.get(key)
+        for i, col in enumerate(T3_COLUMNS):
+            text = texts[i] if texts else None
+            reading = _read_t3_cell(reader, key, col, text) if text is not None else None
+            reader.add("t3", key, col, reading, text if texts else _raw_of(row))
+    if missing:
+        reader.warnings.append(f"t3: rows not found, left null: {', '.join(missing)}")
+
+
+def _read_t3_cell(reader: Reader, key: str, col: str, text: str) -> Reading | None:
+    try:
+        return read_count(text)
+    except UnreadableCell as exc:
+        reader.warnings.append(f"t3.{key}.{col}: {exc}; left null")
+        return None
+
+
+def resolve_by_columns(reader: Reader, tables: Tables, chosen: dict[str, list[str]],
+                       open_rows: dict[str, list[tuple[str, ...]]]) -> dict[str, list[str]]:
+    """Rows with several total-consistent readings: keep the ones whose column sums add up."""
+    keys = list(open_rows)
+    options = [open_rows[k] for k in keys]
+    size = 1
+    for o in options:
+        size *= max(len(o), 1)
+    survivors = []
+    if all(options) and size <= MAX_COMBINATIONS:
+        for combo in itertools.product(*options):
+            values = {k: [part_value(p) for p in v] for k, v in chosen.items()}
+            values.update({k: [part_value(p) for p in c] for k, c in zip(keys, combo, strict=True)})
+            if t3_columns_add_up(values):
+                survivors.append(combo)
+    decided = {}
+    for i, key in enumerate(keys):
+        picks = {c[i] for c in survivors}
+        run = " ".join(tables.t3[key].values)
+        if len(picks) == 1:
+            decided[key] = list(picks.pop())
+            reader.warnings.append(f"t3.{key}: {run!r} has {len(options[i])} readings whose row total adds up; "
+                                   f"chose {'|'.join(decided[key])}, the one the column sums allow")
+        else:
+            reader.warnings.append(f"t3.{key}: cells run together as {run!r} and neither row nor column sums "
+                                   f"decide ({len(options[i])} readings); left null ({tables.t3[key].where})")
+    return decided
+
+
+def t3_columns_add_up(values: dict[str, list[float]]) -> bool:
+    needed = ("new_received", "carried_over", "results_total", "carried_forward")
+    if not all(k in values for k in needed):
+        return False
+    for c in range(7):
+        if values["new_received"][c] + values["carried_over"][c] != (
+                values["results_total"][c] + values["carried_forward"][c]):
+            return False
+        if sum(values[k][c] for k in result_parts(values)) != values["results_total"][c]:
+            return False
+    return True
+
+
+def read_t4(reader: Reader, tables: Tables) -> None:
+    texts = _row_texts(reader, "t4", "", tables.t4, T4_SHAPE)
+    if tables.t4 is None:
+        reader.warnings.append("t4: the 表四 values were not found, left null")
+    for i, col in enumerate(T4_COLUMNS):
+        text = texts[i] if texts else None
+        reading = None
+        if text is not None:
+            try:
+                reading = read_count(text)
+            except UnreadableCell as exc:
+                reader.warnings.append(f"t4.{col}: {exc}; left null")
+        reader.add("t4", "", col, reading, text if texts else _raw_of(tables.t4))
+
+
+# ---- blank totals --------------------------------------------------------------------------
+
+
+def derive_blank_totals(reader: Reader) -> None:
+    """A blank total was not printed: derive it from its parts and say so."""
+    by_key = {(c.table, c.row, c.col): c for c in reader.cells}
+    t3_rows = {c.row for c in reader.cells if c.table == "t3"}
+    for c in reader.cells:
+        if c.kind != BLANK:
+            continue
+        if c.table == "t3" and c.col == "total":
+            parts = [by_key[("t3", c.row, p)] for p in T3_COLUMNS[:-1]]
+        elif c.table == "t3" and c.row == "results_total":
+            parts = [by_key[("t3", r, c.col)] for r in result_parts(t3_rows)]
+        elif c.table == "t4" and c.col.endswith(".total"):
+            group = c.col.split(".")[0]
+            parts = [by_key[("t4", "", f"{group}.{o}")] for o in ("upheld", "corrected", "other", "pending")]
+        else:
+            continue
+        _derive(reader, c, parts)
+
+
+def _derive(reader: Reader, cell: Cell, parts: list[Cell]) -> None:
+    if any(p.value is None for p in parts):
+        return
+    cell.value = sum(p.value for p in parts)  # type: ignore[misc]
+    cell.kind = DERIVED
+    reader.blanks[cell.table].remove(cell.key)
+    reader.warnings.append(f"{cell.table}.{cell.key}: blank total, derived as {cell.value} from its parts")
+
+
+def blank_warnings(reader: Reader) -> None:
+    for table, names in reader.blanks.items():
+        if names:
+            shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+            reader.warnings.append(f"{table}: {len(names)} blank or dash cell(s) read as 0: {shown}")

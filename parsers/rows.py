@@ -1,0 +1,237 @@
+"""Every input shape becomes the same thing: a stream of rows (label cells, value cells).
+
+- a cell grid (HTML, PDF): covered-by-span cells (None) dropped, labels = leading text cells;
+- pipe text: one row per line (`a | b | c |`, Markdown, spans expanded into empty cells), or the
+  seed's one cell per line with `|` filler lines (cells regrouped into rows at labels);
+- glued text with no separators: rows rebuilt by anchoring on the template's row labels; the value
+  run after a label is kept whole (`glued=True`) for the solver to cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from parsers.cells import is_value_text
+from parsers.labels import normalize_text
+from parsers.templates import T2_ROWS, T3_ROWS, RowSpec
+
+
+@dataclass
+class RawRow:
+    labels: list[str]
+    values: list[str]
+    glued: bool = False  # values[0] is a run of cells whose separators were lost
+    where: str = ""  # provenance: "table 3 row 7", "line 120"
+    key: str | None = field(default=None, compare=False)  # set for glued rows found by their label
+    end: int = field(default=0, compare=False)  # glued rows: where the value run ends in its line
+
+
+def cells_to_row(cells: list[str | None], where: str) -> RawRow | None:
+    """Split one row's cells into leading labels and values; None (covered by a span) is dropped."""
+    present = [c for c in cells if c is not None]
+    if not any(c.strip() for c in present):
+        return None
+    last_label = -1
+    for i, cell in enumerate(present):
+        if not is_value_text(cell):
+            last_label = i
+        elif cell.strip():
+            break
+    labels = [c.strip() for c in present[: last_label + 1] if c.strip()]
+    return RawRow(labels, [c.strip() for c in present[last_label + 1:]], where=where)
+
+
+def grid_to_rows(grid: list[list[str | None]], name: str) -> Iterator[RawRow]:
+    for i, cells in enumerate(grid):
+        row = cells_to_row(cells, f"{name} row {i + 1}")
+        if row is not None:
+            yield row
+
+
+# ---- pipe text -------------------------------------------------------------------------------
+
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_PIPES_ONLY = re.compile(r"^\s*\|+\s*$")
+_ONE_CELL = re.compile(r"^[^|]*\|\s*$")
+
+
+def split_pipe_line(line: str) -> list[str]:
+    parts = line.split("|")
+    if line.lstrip().startswith("|"):
+        parts = parts[1:]
+    if line.rstrip().endswith("|"):
+        parts = parts[:-1]
+    return [p.strip() for p in parts]
+
+
+def _regroup_cell_lines(lines: list[tuple[int, str]]) -> Iterator[RawRow]:
+    """The seed's shape: one `cell |` per line, `|`-only lines where the grid had no cell."""
+    cells: list[str] = []
+    start = lines[0][0] if lines else 0
+    for number, line in lines:
+        if _PIPES_ONLY.match(line):
+            yield from _flush(cells, start)
+            cells, start = [], number + 1
+            continue
+        cell = line.rstrip()[:-1].strip()
+        if cells and not is_value_text(cell) and any(is_value_text(c) for c in cells):
+            yield from _flush(cells, start)
+            cells, start = [], number
+        cells.append(cell)
+    yield from _flush(cells, start)
+
+
+def _flush(cells: list[str], start: int) -> Iterator[RawRow]:
+    row = cells_to_row(list(cells), f"line {start + 1}") if cells else None
+    if row is not None:
+        yield row
+
+
+# ---- glued text ------------------------------------------------------------------------------
+
+_VALUE_RUN = re.compile(r"[ \t]*((?:[\d.+\-—/]|万元|元)(?:[\d.+\-—/ \t]|万元|元)*)")
+
+
+def _label_regex(spec: RowSpec) -> re.Pattern[str]:
+    number = normalize_text(spec.number)
+    if number[:1].isdigit():
+        prefix = rf"{number[0]}\s*[.、,]\s*"
+    else:
+        prefix = r"\s*".join(re.escape(ch) for ch in number)
+    core = r"\s*".join(re.escape(ch) for ch in spec.core)
+    generic = spec.core in ("总计", "其他")
+    head = "" if generic else r"[^\d\s|、)]{0,14}?"
+    tail = r"(?![法处对结])" if spec.core == "其他" else rf"[^\d|]{{0,{len(spec.label) + 8}}}?"
+    numbering = f"(?:{prefix})" + ("" if generic else "?")
+    return re.compile(numbering + head + core + tail + r"(?=[ \t]*[\d—/])")
+
+
+def _t2_regex(core: str) -> re.Pattern[str]:
+    body = r"\s*".join(re.escape(ch) for ch in core)
+    return re.compile(rf"(?:行\s*政\s*)?{body}(?:\s*\([^)]{{0,60}}\))?(?=[ \t]*[\d—/])")
+
+
+_T3_PATTERNS = [(spec.key, _label_regex(spec)) for spec in T3_ROWS]
+_T2_PATTERNS = [(row.key, _t2_regex(row.core)) for row in {r.core: r for t in T2_ROWS.values() for r in t}.values()]
+
+
+def find_anchors(line: str, begin: int = 0) -> list[tuple[int, int, str]]:
+    """(start, end, key) of every row label followed by a value run, leftmost first, no overlaps."""
+    found = [(m.start(), m.end(), key) for key, rx in _T3_PATTERNS + _T2_PATTERNS
+             for m in rx.finditer(line, begin)]
+    found.sort(key=lambda a: (a[0], -a[1]))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, key in found:
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end, key))
+    return kept
+
+
+_TABLES_START = re.compile(r"第\s*二\s*十\s*条|信\s*息\s*内\s*容|本\s*年\s*新\s*收")
+_TABLES_END = re.compile(r"五\s*、|存在的主要问题")
+
+
+class GluedReader:
+    """Reads plain lines in order: anchors count only inside the tables, 表四 follows 表三."""
+
+    def __init__(self) -> None:
+        self.in_tables = False
+        self.want_t4 = False
+        self.done = False
+
+    def rows(self, line: str, number: int) -> Iterator[RawRow]:
+        if self.done:
+            return
+        begin = 0
+        if not self.in_tables:
+            m = _TABLES_START.search(line)
+            if not m:
+                return
+            self.in_tables, begin = True, m.start()
+        if not self.want_t4:
+            for row in glued_line_to_rows(line, number, begin):
+                if row.key == "carried_forward":
+                    self.want_t4 = True
+                    begin = row.end
+                yield row
+        if self.want_t4:
+            yield from self._t4(line, number, begin)
+
+    def _t4(self, line: str, number: int, begin: int) -> Iterator[RawRow]:
+        stop = _TABLES_END.search(line, begin)
+        run = glued_t4_run(line[begin: stop.start() if stop else len(line)])
+        if run:
+            row = RawRow([], [run.strip()], glued=True, where=f"line {number + 1}")
+            row.key = "t4"
+            self.done = True
+            yield row
+        elif stop:
+            self.done = True
+
+
+def glued_line_to_rows(line: str, number: int, begin: int = 0) -> Iterator[RawRow]:
+    anchors = find_anchors(line, begin)
+    for i, (start, end, key) in enumerate(anchors):
+        stop = anchors[i + 1][0] if i + 1 < len(anchors) else len(line)
+        m = _VALUE_RUN.match(line, end, stop)
+        if m and m.group(1).strip():
+            row = RawRow([line[start:end].strip()], [m.group(1).strip()], glued=True,
+                         where=f"line {number + 1}, char {start + 1}")
+            row.key, row.end = key, m.end()
+            yield row
+
+
+_T4_RUN = re.compile(r"(?<![\d.])((?:[\d—/](?:[ \t]*[\d—/])*))")
+
+
+def glued_t4_run(text: str) -> str | None:
+    """The 表四 value run: the first run of ≥15 digits after the 表四 headers."""
+    for m in _T4_RUN.finditer(text):
+        if sum(ch.isdigit() or ch in "—/" for ch in m.group(1)) >= 15:
+            return m.group(1)
+    return None
+
+
+# ---- text -> rows -----------------------------------------------------------------------------
+
+
+def text_to_rows(text: str) -> list[RawRow]:
+    lines = normalize_text(text).splitlines()
+    rows: list[RawRow] = []
+    glued = GluedReader()
+    for kind, block in _blocks(lines):
+        if kind == "cells":
+            rows.extend(_regroup_cell_lines(block))
+        elif kind == "pipes":
+            rows.extend(r for n, line in block if (r := cells_to_row(split_pipe_line(line), f"line {n + 1}")))
+        else:
+            for n, line in block:
+                rows.extend(glued.rows(line, n))
+    return rows
+
+
+def _blocks(lines: Iterable[str]) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+    """Consecutive lines of one kind: `cells` (one cell per line), `pipes` (a row per line), `plain`."""
+    kind, block = "", []
+    for n, line in enumerate(lines):
+        if _MD_RULE.match(line) and "-" in line:
+            continue
+        this = _line_kind(line)
+        if this != kind and block:
+            yield kind, block
+            block = []
+        kind = this
+        block.append((n, line))
+    if block:
+        yield kind, block
+
+
+def _line_kind(line: str) -> str:
+    if "|" not in line:
+        return "plain"
+    if _PIPES_ONLY.match(line) or (_ONE_CELL.match(line) and not line.lstrip().startswith("|")):
+        return "cells"
+    return "pipes"
