@@ -107,10 +107,18 @@ def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None
     if meta.year_from == "publication year - 1":
         report.warnings.append(f"year: not printed; taken as publication year - 1 ({meta.year})")
     tables = records.rows_to_tables(rows)
-    if not tables.t3 and not tables.t2 and tables.t4 is None:
+    flat = normalize_label(text)
+    if not has_template_tables(tables, flat):
         _no_tables(report, text)
         return
-    tables_to_cells(report, tables, rows, normalize_label(text))
+    tables_to_cells(report, tables, rows, flat)
+
+
+def has_template_tables(tables: records.Tables, flat: str) -> bool:
+    """A 2019/2021 report: 表三 rows, or 表二 rows under a template's 表二 headers."""
+    if len(tables.t3) >= 5:
+        return True
+    return bool(tables.t2) and any(m in flat for marks in records.T2_MARKERS.values() for m in marks)
 
 
 def _no_tables(report: Report, text: str) -> None:

@@ -9,10 +9,13 @@ from parsers.labels import normalize_text
 
 _SEP = r"[ \t]*[:：]?[ \t]*(?:\|[ \t]*)?"
 _INDEX = re.compile(r"索[ \t]*引[ \t]*号" + _SEP + r"([A-Za-z0-9][A-Za-z0-9\-/_.]{3,60})")
-_AGENCY = re.compile(r"(?:发布机构|发文机构|发文单位|信息来源|来源)" + _SEP + r"([^\s|:：]{2,40})")
-_DATE = re.compile(r"(?:生成日期|成文日期|发文日期|产生日期|发布日期|发布时间|公开日期)" + _SEP
+_CJK_NAME = r"([\u4e00-\u9fff()（）]{2,40})(?![:：\u4e00-\u9fff])"
+_AGENCY = re.compile(r"(?:发布机构|发文机构|发文单位|公开主体|发布单位)" + _SEP + _CJK_NAME)
+_SOURCE = re.compile(r"(?:信息来源|来源)" + _SEP + _CJK_NAME)
+_DATE = re.compile(r"(?:生成日期|成文日期|发文日期|产生日期|发布日期|发布时间|公开日期|(?<!统计)时间)" + _SEP
                    + r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_TITLE = re.compile(r"([^\s\d|:：,.;。，；、“”\"]{2,40}?)(20\d{2}|19\d{2})年度?的?(?:政府)?信息公开(?:工作)?(?:年度)?报告")
+_TITLE = re.compile(r"([\u4e00-\u9fff()]{2,40}?)(20\d{2}|19\d{2})年度?的?(?:政府)?信息公开(?:工作)?(?:年度)?报告")
+_TITLE_YEAR_FIRST = re.compile(r"(?:20\d{2}|19\d{2})年度?([\u4e00-\u9fff()]{2,30}?)(?:政府)?信息公开(?:工作)?(?:年度)?报告")
 _TITLE_YEAR = re.compile(r"(20\d{2}|19\d{2})年度?[^\d。]{0,40}?信息公开(?:工作)?(?:年度)?报告")
 _PERIOD = re.compile(r"统计(?:期限|时限|时间段|数据时限|周期|时间|区间)[^\d]{0,12}(20\d{2})")
 _TITLE_LINE = re.compile(r"^(?:标题|名称|信息名称|title)\s*[:：]\s*(.+)$", re.M)
@@ -51,11 +54,27 @@ def text_to_metadata(text: str, title: str | None = None) -> Metadata:
 
 
 def _agency(text: str, title: str | None) -> str | None:
-    m = _AGENCY.search(text)
-    if m and not m.group(1).startswith(("http", "www")):
-        return m.group(1)
-    for source in (title or "", _squash(text[:3000])):
-        if t := _TITLE.search(_squash(normalize_text(source))):
+    """发布机构 (and its synonyms), else the title's prefix, else 信息来源.
+
+    A site-wide 发布机构 (the 人民政府 whose site hosts a department's report) yields to the
+    department the title names.
+    """
+    named = _title_agency(text, title)
+    if m := _AGENCY.search(text):
+        publisher = m.group(1)
+        if named and publisher.endswith("人民政府") and not named.endswith("人民政府"):
+            return named
+        return publisher
+    if named:
+        return named
+    m = _SOURCE.search(text)
+    return m.group(1) if m else None
+
+
+def _title_agency(text: str, title: str | None) -> str | None:
+    for source in (title or "", text[:3000]):
+        flat = _squash(normalize_text(source))
+        if t := _TITLE.search(flat) or _TITLE_YEAR_FIRST.search(flat):
             return t.group(1)
     return None
 

@@ -37,6 +37,7 @@ class Tables:
     t3: dict[str, RawRow] = field(default_factory=dict)
     t4: RawRow | None = None
     t3_unplaced: list[tuple[int, RawRow]] = field(default_factory=list)  # (row index, row)
+    t4_pieces: list[RawRow] = field(default_factory=list)  # 表四 printed as three 5-cell tables
     extra: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -122,11 +123,22 @@ def _place(tables: Tables, table: str, key: str, row: RawRow) -> None:
 
 
 def _unmatched(tables: Tables, current: str | None, index: int, row: RawRow) -> None:
-    if current == "t3":
+    if current in ("t3", "t4") and not row.labels and len(row.values) == 5 and tables.t4 is None:
+        _t4_piece(tables, row)
+    elif current == "t3":
         tables.t3_unplaced.append((index, row))
     elif current == "t2":
         tables.extra.append({"table": "t2", "labels": row.labels, "values": row.values, "where": row.where})
         tables.warnings.append(f"t2: extra row {'/'.join(row.labels) or '(no label)'} kept aside ({row.where})")
+
+
+def _t4_piece(tables: Tables, row: RawRow) -> None:
+    """表四 split into one table per group (复议, 直接起诉, 复议后起诉): join the three 5-cell rows."""
+    tables.t4_pieces.append(row)
+    if len(tables.t4_pieces) == 3:
+        parts = tables.t4_pieces
+        tables.t4 = RawRow([], [v for p in parts for v in p.values], where=", ".join(p.where for p in parts))
+        tables.warnings.append(f"t4: printed as three 5-cell tables ({tables.t4.where}); joined in template order")
 
 
 def fit(values: list[str], width: int) -> list[str] | None:
