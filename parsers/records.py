@@ -261,10 +261,21 @@ def _row_texts(reader: Reader, table: str, key: str, row: RawRow | None, shape: 
     found = solve(run, shape)
     if len(found) == 1:
         return list(found[0])
-    name = f"{table}.{key}" if key else table
+    names = cell_names(table, key, reader.template)
     reason = "no reading fits" if not found else f"{len(found) if len(found) <= 400 else 'many'} readings fit"
-    reader.warnings.append(f"{name}: cells run together as {run!r} and {reason}; left null ({row.where})")
+    reader.warnings.append(f"{names}: cells run together as {run!r} and {reason}; left null ({row.where})")
     return None
+
+
+def cell_names(table: str, key: str, template: str) -> str:
+    """The full names of a row's cells, for a warning: `t2.fees.prev_items, t2.fees.change`."""
+    if table == "t4":
+        cols = list(T4_COLUMNS)
+    elif table == "t3":
+        cols = [f"{key}.{c}" for c in T3_COLUMNS]
+    else:
+        cols = [f"{key}.{c}" for c in next(r.columns for r in T2_ROWS[template] if r.key == key)]
+    return ", ".join(f"{table}.{c}" for c in cols)
 
 
 def t3_candidates(reader: Reader, row: RawRow) -> list[tuple[str, ...]] | list[str] | None:
@@ -340,8 +351,9 @@ def resolve_by_columns(reader: Reader, tables: Tables, chosen: dict[str, list[st
             reader.warnings.append(f"t3.{key}: {run!r} has {len(options[i])} readings whose row total adds up; "
                                    f"chose {'|'.join(decided[key])}, the one the column sums allow")
         else:
-            reader.warnings.append(f"t3.{key}: cells run together as {run!r} and neither row nor column sums "
-                                   f"decide ({len(options[i])} readings); left null ({tables.t3[key].where})")
+            reader.warnings.append(f"{cell_names('t3', key, reader.template)}: cells run together as {run!r} and neither row "
+                                   f"nor column sums decide ({len(options[i])} readings); left null "
+                                   f"({tables.t3[key].where})")
     return decided
 
 
