@@ -39,15 +39,18 @@ def chunks_of(run: str) -> list[str]:
     return run.split()
 
 
-def readings(chunks: list[str], shape: Shape, use_totals: bool) -> list[tuple[str, ...]]:
-    """Every way to cut the chunks into shape.width cells (at most MAX_READINGS + 1 of them)."""
+def readings(chunks: list[str], shape: Shape, use_totals: bool, limit: int = MAX_READINGS) -> list[tuple[str, ...]]:
+    """Ways to cut the chunks into shape.width cells (stops after `limit` + 1 of them)."""
     found: list[tuple[str, ...]] = []
-    _extend(chunks, 0, 0, [], shape, use_totals, found)
+    groups = {}
+    if use_totals:
+        groups = {col: (first, last) for first, last in shape.totals for col in range(first, last + 1)}
+    _extend(chunks, 0, 0, [], shape, groups, found, limit)
     return found
 
 
-def _extend(chunks, ci, pos, parts, shape, use_totals, found) -> None:
-    if len(found) > MAX_READINGS:
+def _extend(chunks, ci, pos, parts, shape, groups, found, limit) -> None:
+    if len(found) > limit:
         return
     col = len(parts)
     if ci == len(chunks):
@@ -57,30 +60,57 @@ def _extend(chunks, ci, pos, parts, shape, use_totals, found) -> None:
     if col == shape.width:
         return
     chunk = chunks[ci]
-    for m_end in _part_ends(chunk, pos, shape.kinds[col]):
-        parts.append(chunk[pos:m_end])
-        if not use_totals or _group_ok(parts, shape):
-            if m_end == len(chunk):
-                _extend(chunks, ci + 1, 0, parts, shape, use_totals, found)
+    after = _cells_after(chunks, ci)
+    group = groups.get(col)
+    for end in _ends(chunk, pos, shape.kinds[col], parts, group):
+        left = len(chunk) - end + after
+        if left < shape.width - col - 1:
+            break
+        parts.append(chunk[pos:end])
+        if group is None or _total_fits(parts, group, shape.width, left):
+            if end == len(chunk):
+                _extend(chunks, ci + 1, 0, parts, shape, groups, found, limit)
             else:
-                _extend(chunks, ci, m_end, parts, shape, use_totals, found)
+                _extend(chunks, ci, end, parts, shape, groups, found, limit)
         parts.pop()
 
 
-def _part_ends(chunk: str, pos: int, kind: str) -> list[int]:
+def _total_fits(parts: list[str], group: tuple[int, int], width: int, left: int) -> bool:
+    """The group's total still to come is at least the sum so far: it needs that many digits."""
+    first, last = group
+    col = len(parts) - 1
+    if col >= last:
+        return True
+    running = sum(part_value(p) for p in parts[first:])
+    return left >= (last - col - 1) + len(f"{running:.0f}") + (width - last - 1)
+
+
+def _cells_after(chunks: list[str], ci: int) -> int:
+    """The most cells the chunks after chunk `ci` can hold (one per character)."""
+    return sum(len(c) for c in chunks[ci + 1:])
+
+
+def _ends(chunk: str, pos: int, kind: str, parts: list[str], group: tuple[int, int] | None) -> list[int]:
+    """Where the cell starting at `pos` may end; a group's total cell must print the sum of its parts."""
+    if group is not None and group[1] == len(parts):
+        total = sum(part_value(p) for p in parts[group[0]:])
+        text = f"{total:g}" if kind != MONEY else None
+        if text is not None:
+            return [pos + len(text)] if chunk.startswith(text, pos) else ([pos + 1] if chunk[pos] in "—/" else [])
+    if kind == COUNT:
+        if chunk[pos] == "0" or not chunk[pos].isdigit():
+            return [pos + 1] if chunk[pos] in "0—/" else []
+        stop = pos
+        while stop < len(chunk) and chunk[stop].isdigit():
+            stop += 1
+        return list(range(pos + 1, stop + 1))
     pattern = _PART[kind]
     return [end for end in range(pos + 1, len(chunk) + 1) if pattern.fullmatch(chunk, pos, end)]
 
 
-def _group_ok(parts: list[str], shape: Shape) -> bool:
-    col = len(parts) - 1
-    for first, last in shape.totals:
-        if col == last:
-            return part_value(parts[last]) == sum(part_value(p) for p in parts[first:last])
-    return True
-
-
 def part_value(part: str) -> float:
+    if part.isdigit():
+        return int(part)
     digits = re.sub(r"[^\d.+-]", "", part)
     if not digits or digits in "+-":
         return 0.0
@@ -96,7 +126,7 @@ def solve(run: str, shape: Shape) -> list[tuple[str, ...]]:
     inside a number (a stray space) leaves no reading, the run is read again without it.
     """
     chunks = chunks_of(run)
-    plain = readings(chunks, shape, use_totals=False)
+    plain = readings(chunks, shape, use_totals=False, limit=1 if shape.totals else MAX_READINGS)
     if len(plain) <= 1 or not shape.totals:
         return plain
     checked = readings(chunks, shape, use_totals=True)
