@@ -75,11 +75,12 @@ def _parse_into(report: Report, raw: bytes, max_bytes: int) -> None:
 def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
     """(rows, plain text, title) for each format this package reads."""
     if fmt == "html":
-        from parsers.html import decode_html, html_title, html_to_grids, html_to_text
+        from parsers.html import decode_html, html_title, html_to_grids_and_text
 
         doc, _encoding = decode_html(raw)
-        rows = [r for i, g in enumerate(html_to_grids(doc)) for r in grid_to_rows(g, f"table {i + 1}")]
-        return rows, html_to_text(doc), html_title(doc)
+        grids, text = html_to_grids_and_text(doc)
+        rows = [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")]
+        return rows, text, html_title(doc)
     if fmt == "text":
         text = decode_text(raw)
         if _looks_binary(text):

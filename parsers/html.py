@@ -151,6 +151,19 @@ def html_to_grids(doc: str) -> list[Grid]:
     if root is None:
         return []
     etree.strip_elements(root, *_SCRIPTS, with_tail=False)
+    return _grids(root)
+
+
+def html_to_grids_and_text(doc: str) -> tuple[list[Grid], str]:
+    """html_to_grids and html_to_text from one parse of the page (what parse() needs)."""
+    root = _parse(doc)
+    if root is None:
+        return [], ""
+    etree.strip_elements(root, *_INVISIBLE, with_tail=False)
+    return _grids(root), _text(root)
+
+
+def _grids(root: etree._Element) -> list[Grid]:
     grids = []
     for table in _leaf_tables(root):
         _mark(table, _BLOCKS, " ")
@@ -222,6 +235,10 @@ def html_to_text(doc: str) -> str:
     if root is None:
         return ""
     etree.strip_elements(root, *_INVISIBLE, with_tail=False)
+    return _text(root)
+
+
+def _text(root: etree._Element) -> str:
     for tr in [tr for tr in root.iter("tr") if tr.find(".//table") is None]:
         _mark(tr, _BLOCKS, " ")
         line = _row_line(tr)
