@@ -31,11 +31,15 @@ def is_value_text(text: str | None) -> bool:
     """True for what can sit in a value cell: a number (with unit), blank, a dash or 无."""
     if text is None:
         return True
+    if text.isdigit() and text.isascii():
+        return True
     t = clean_cell(text)
     return t == "" or t in DASHES or t == "无" or bool(_NUMBER.match(t))
 
 
 def read_count(text: str, signed: bool = False) -> Reading:
+    if text.isdigit() and text.isascii():
+        return Reading(int(text), NUMBER)
     t = clean_cell(text)
     if t == "":
         return Reading(0, BLANK)

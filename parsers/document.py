@@ -6,7 +6,7 @@ import re
 
 from parsers import records
 from parsers.checks import run_checks
-from parsers.labels import normalize_label
+from parsers.labels import normalize_label, normalize_text
 from parsers.metadata import text_to_metadata
 from parsers.model import EmptyDocument, NotAReport, ParseError, Report, UnsupportedFormat
 from parsers.rows import RawRow, grid_to_rows, text_to_rows
@@ -85,7 +85,8 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
         text = decode_text(raw)
         if _looks_binary(text):
             raise UnsupportedFormat("binary data, not a text report")
-        return text_to_rows(text), text, None
+        text = normalize_text(text)
+        return text_to_rows(text, normalized=True), text, None
     if fmt == "pdf":
         from parsers.pdf import pdf_to_rows
 
@@ -93,22 +94,25 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
     raise UnsupportedFormat(f"{fmt} documents are not read yet")
 
 
+_CONTROL = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\r\n\t\f"))
-    return bad > max(8, len(sample) // 50)
+    return len(_CONTROL.findall(sample)) > max(8, len(sample) // 50)
 
 
 def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None) -> None:
     if report.format == "text" and _MD_TABLE.search(text):
         report.format = "markdown"
+    text = normalize_text(text)
     meta = text_to_metadata(text, title)
     report.agency, report.published, report.index_no = meta.agency, meta.published, meta.index_no
     report.year = meta.year
     if meta.year_from == "publication year - 1":
         report.warnings.append(f"year: not printed; taken as publication year - 1 ({meta.year})")
     tables = records.rows_to_tables(rows)
-    flat = normalize_label(text)
+    flat = "".join(text.split())
     if not has_template_tables(tables, flat):
         _no_tables(report, text)
         return

@@ -5,15 +5,21 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")",
-                           "．": ".", "。": ".", "“": '"', "”": '"', "＂": '"', "、": "、", "，": ","})
+# After NFKC, full-width ( ) . , " are already ASCII; these are the ones NFKC keeps.
+_REPLACE = (("【", "("), ("】", ")"), ("〔", "("), ("〕", ")"), ("。", "."), ("“", '"'), ("”", '"'),
+            ("\u00a0", " "), ("\u3000", " "))
 _SPACE = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
     """Unify width (NFKC), brackets, dots and quotes; keep white space (it may separate cells)."""
-    text = unicodedata.normalize("NFKC", text).replace("\u00a0", " ").replace("\u3000", " ")
-    return text.translate(_BRACKETS)
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    for old, new in _REPLACE:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 def normalize_label(text: str) -> str:

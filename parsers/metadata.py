@@ -42,7 +42,7 @@ def find_title(text: str, title: str | None = None) -> str | None:
 
 
 def text_to_metadata(text: str, title: str | None = None) -> Metadata:
-    text = normalize_text(text)
+    """Metadata from a document's text (already through normalize_text) and its <title>, if any."""
     meta = Metadata()
     if m := _INDEX.search(text):
         meta.index_no = m.group(1)

@@ -94,39 +94,62 @@ def _flush(cells: list[str], start: int) -> Iterator[RawRow]:
 _VALUE_RUN = re.compile(r"[ \t]*((?:[\d.+\-—/]|万元|元)(?:[\d.+\-—/ \t]|万元|元)*)")
 
 
-def _label_regex(spec: RowSpec) -> re.Pattern[str]:
+@dataclass(frozen=True)
+class Anchor:
+    """How a row label is recognised in glued text: its core, what may stand before and after it."""
+
+    key: str
+    core: str
+    before: re.Pattern[str]  # numbering and head, matched against the text just before the core
+    after: re.Pattern[str]  # the rest of the label, up to where the values start
+    needs_number: bool = False
+
+
+def _spaced(text: str) -> str:
+    return r"\s*".join(re.escape(ch) for ch in text)
+
+
+def _t3_anchor(spec: RowSpec) -> Anchor:
     number = normalize_text(spec.number)
-    if number[:1].isdigit():
-        prefix = rf"{number[0]}\s*[.、,]\s*"
-    else:
-        prefix = r"\s*".join(re.escape(ch) for ch in number)
-    core = r"\s*".join(re.escape(ch) for ch in spec.core)
+    prefix = rf"{number[0]}\s*[.、,]\s*" if number[:1].isdigit() else _spaced(number)
     generic = spec.core in ("总计", "其他")
     head = "" if generic else r"[^\d\s|、)]{0,14}?"
+    before = re.compile(f"(?:{prefix})" + ("" if generic else "?") + head + r"\Z")
     tail = r"(?![法处对结])" if spec.core == "其他" else rf"[^\d|]{{0,{len(spec.label) + 8}}}?"
-    numbering = f"(?:{prefix})" + ("" if generic else "?")
-    return re.compile(numbering + head + core + tail + r"(?=[ \t]*[\d—/])")
+    return Anchor(spec.key, spec.core, before, re.compile(tail + _VALUE_AHEAD), generic)
 
 
-def _t2_regex(core: str) -> re.Pattern[str]:
-    body = r"\s*".join(re.escape(ch) for ch in core)
-    return re.compile(rf"(?:行\s*政\s*)?{body}(?:\s*\([^)]{{0,60}}\))?(?=[ \t]*[\d—/])")
+def _t2_anchor(key: str, core: str) -> Anchor:
+    return Anchor(key, core, re.compile(r"(?:行\s*政\s*)?\Z"),
+                  re.compile(r"(?:\s*\([^)]{0,60}\))?" + _VALUE_AHEAD))
 
 
-_T3_PATTERNS = [(spec.key, _label_regex(spec)) for spec in T3_ROWS]
-_T2_PATTERNS = [(row.key, _t2_regex(row.core)) for row in {r.core: r for t in T2_ROWS.values() for r in t}.values()]
+_VALUE_AHEAD = r"(?=[ \t]*[\d—/])"
+_ANCHORS = [_t3_anchor(spec) for spec in T3_ROWS] + [
+    _t2_anchor(row.key, row.core) for row in {r.core: r for t in T2_ROWS.values() for r in t}.values()]
+_FIRST_CHARS = "".join(sorted({a.core[0] for a in _ANCHORS}))
+_CORES = re.compile(f"(?=[{_FIRST_CHARS}])(?:" + "|".join(
+    f"(?P<a{i}>{_spaced(a.core)})" for i, a in sorted(enumerate(_ANCHORS), key=lambda ia: -len(ia[1].core))) + ")")
 
 
 def find_anchors(line: str, begin: int = 0) -> list[tuple[int, int, str]]:
-    """(start, end, key) of every row label followed by a value run, leftmost first, no overlaps."""
-    found = [(m.start(), m.end(), key) for key, rx in _T3_PATTERNS + _T2_PATTERNS
-             for m in rx.finditer(line, begin)]
-    found.sort(key=lambda a: (a[0], -a[1]))
+    """(start, end, key) of every row label followed by a value run, leftmost first, no overlaps.
+
+    One scan finds the labels' distinctive cores; each hit is then widened to its numbering
+    before and the rest of its label after, and kept only when values follow.
+    """
     kept: list[tuple[int, int, str]] = []
-    for start, end, key in found:
+    for m in _CORES.finditer(line, begin):
+        anchor = _ANCHORS[int(m.lastgroup[1:])]  # type: ignore[index]
+        window = max(begin, m.start() - 24)
+        head = anchor.before.search(line, window, m.start())
+        tail = anchor.after.match(line, m.end())
+        if head is None or tail is None:
+            continue
+        start = head.start() if head.end() == m.start() else m.start()
         if kept and start < kept[-1][1]:
             continue
-        kept.append((start, end, key))
+        kept.append((start, tail.end(), anchor.key))
     return kept
 
 
@@ -198,8 +221,9 @@ def glued_t4_run(text: str) -> str | None:
 # ---- text -> rows -----------------------------------------------------------------------------
 
 
-def text_to_rows(text: str) -> list[RawRow]:
-    lines = normalize_text(text).splitlines()
+def text_to_rows(text: str, normalized: bool = False) -> list[RawRow]:
+    """Rows of a text document; pass normalized=True for text already through normalize_text."""
+    lines = (text if normalized else normalize_text(text)).splitlines()
     rows: list[RawRow] = []
     glued = GluedReader()
     for kind, block in _blocks(lines):

@@ -76,13 +76,15 @@ def _extend(chunks, ci, pos, parts, shape, groups, found, limit) -> None:
 
 
 def _total_fits(parts: list[str], group: tuple[int, int], width: int, left: int) -> bool:
-    """The group's total still to come is at least the sum so far: it needs that many digits."""
+    """The group's total still to come prints the sum so far: it needs that many digits, and has at most
+    the characters that the cells after it leave."""
     first, last = group
     col = len(parts) - 1
     if col >= last:
         return True
     running = sum(part_value(p) for p in parts[first:])
-    return left >= (last - col - 1) + len(f"{running:.0f}") + (width - last - 1)
+    room = left - (last - col - 1) - (width - last - 1)
+    return len(f"{running:.0f}") <= room and (room >= 18 or running < 10 ** room)
 
 
 def _cells_after(chunks: list[str], ci: int) -> int:
@@ -126,10 +128,16 @@ def solve(run: str, shape: Shape) -> list[tuple[str, ...]]:
     inside a number (a stray space) leaves no reading, the run is read again without it.
     """
     chunks = chunks_of(run)
-    plain = readings(chunks, shape, use_totals=False, limit=1 if shape.totals else MAX_READINGS)
-    if len(plain) <= 1 or not shape.totals:
-        return plain
+    if len(chunks) == shape.width and all(_PART[k].fullmatch(c) for k, c in zip(shape.kinds, chunks, strict=True)):
+        return [tuple(chunks)]  # every cell printed apart: nothing to cut
+    if sum(map(len, chunks)) == shape.width and all(_PART[COUNT].fullmatch(ch) for ch in "".join(chunks)):
+        return [tuple("".join(chunks))]  # one character per cell: the only reading
+    if not shape.totals:
+        return readings(chunks, shape, use_totals=False)
     checked = readings(chunks, shape, use_totals=True)
     if checked:
-        return checked
+        return checked  # one reading that adds up, or several (the caller asks the columns)
+    plain = readings(chunks, shape, use_totals=False, limit=1)
+    if len(plain) == 1:
+        return plain  # the only reading there is, even though its totals do not add up
     return readings(["".join(chunks)], shape, use_totals=True)

@@ -1,0 +1,100 @@
+"""Parsing speed: documents per second per core, for text and HTML reports.
+
+    uv run python benchmarks/bench_parse.py [--rounds 7] [--min-docs 200]
+
+Documents: the synthetic ones the tests render (both templates, every text shape, HTML in UTF-8 and
+GBK), plus the real ones of ../shared when present. Each figure is the median of the rounds, and is
+quoted beside a baseline measured in the same run on the same bytes:
+  text: decode + NFKC normalize + split lines (the least any reader of the text must do);
+  HTML: decode_html + one lxml parse of the page (the least any reader of the tables must do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from parsers import parse, sniff_format  # noqa: E402
+from parsers.html import decode_html  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+
+
+def synthetic_documents() -> list[bytes]:
+    try:
+        from tests.synth import SHAPES, make_report
+    except ImportError:
+        return []
+    docs = []
+    for template in ("2019", "2021"):
+        for seed in range(4):
+            report = make_report(template, seed)
+            docs += [render(report) for render in SHAPES.values()]
+    return docs
+
+
+def real_documents() -> list[bytes]:
+    paths = sorted((SHARED / "corpus" / "raw").glob("*")) + sorted((SHARED / "seed").glob("*.txt"))
+    return [p.read_bytes() for p in paths if p.suffix in (".txt", ".md", ".html")]
+
+
+def text_baseline(raw: bytes) -> None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    unicodedata.normalize("NFKC", text).splitlines()
+
+
+def html_baseline(raw: bytes) -> None:
+    doc, _ = decode_html(raw)
+    etree.fromstring(doc, etree.HTMLParser())
+
+
+def rate(fn, docs: list[bytes], rounds: int) -> float:
+    """Median documents per second over `rounds` passes."""
+    speeds = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for raw in docs:
+            fn(raw)
+        speeds.append(len(docs) / (time.perf_counter() - start))
+    return statistics.median(speeds)
+
+
+def widen(docs: list[bytes], minimum: int) -> list[bytes]:
+    return (docs * (minimum // max(len(docs), 1) + 1))[: max(minimum, len(docs))] if docs else []
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--min-docs", type=int, default=200)
+    args = ap.parse_args()
+    docs = synthetic_documents() + real_documents()
+    groups = {
+        "text": ([d for d in docs if sniff_format(d) == "text"], text_baseline),
+        "html": ([d for d in docs if sniff_format(d) == "html"], html_baseline),
+    }
+    print(f"{'kind':<6} {'docs':>5} {'parse docs/s':>13} {'baseline docs/s':>16} {'parse/baseline time':>20}")
+    for kind, (group, baseline) in groups.items():
+        if not group:
+            print(f"{kind:<6} no documents")
+            continue
+        work = widen(group, args.min_docs)
+        ours = rate(lambda raw: parse(raw, "bench"), work, args.rounds)
+        base = rate(baseline, work, args.rounds)
+        print(f"{kind:<6} {len(group):>5} {ours:>13.0f} {base:>16.0f} {base / ours:>19.1f}x")
+
+
+if __name__ == "__main__":
+    main()
