@@ -33,6 +33,8 @@ def is_value_text(text: str | None) -> bool:
         return True
     if text.isdigit() and text.isascii():
         return True
+    if len(text) > 4 and text.lstrip()[:1] >= "\u2e80":
+        return False  # a label: value cells hold at most a short word (无, 万元) after digits
     t = clean_cell(text)
     return t == "" or t in DASHES or t == "无" or bool(_NUMBER.match(t))
 

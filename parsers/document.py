@@ -10,6 +10,7 @@ from parsers.labels import normalize_label, normalize_text
 from parsers.metadata import text_to_metadata
 from parsers.model import EmptyDocument, NotAReport, ParseError, Report, UnsupportedFormat
 from parsers.rows import RawRow, grid_to_rows, text_to_rows
+from parsers.templates import t3_rows_for
 
 MAX_BYTES = 32 * 1024 * 1024
 _HTML = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|div|p|meta|span)\b", re.I)
@@ -146,8 +147,9 @@ def tables_to_cells(report: Report, tables: records.Tables, rows: list[RawRow], 
     if why.startswith("the year"):
         report.warnings.append(f"template: no distinctive 表二 header or （六） sub-row; taken from {why}")
     single_other = "other" in tables.t3 and not any(k.startswith("other.") for k in tables.t3)
-    order = records.t3_rows_for(template, single_other)
-    index = {k: next(i for i, r in enumerate(rows) if r is row) for k, row in tables.t3.items()}
+    order = t3_rows_for(template, single_other)
+    position = {id(row): i for i, row in enumerate(rows)}
+    index = {k: position[id(row)] for k, row in tables.t3.items()}
     records.place_unlabeled(tables, order, index)
     reader = records.Reader(template)
     records.read_t2(reader, tables)

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 
 from parsers.cells import Reading, UnreadableCell, read_count, read_money
-from parsers.labels import normalize_label, strip_numbering
 from parsers.checks import result_parts
+from parsers.labels import normalize_label, strip_numbering
 from parsers.model import BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, Cell
 from parsers.rows import RawRow
 from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value, solve
@@ -20,7 +20,6 @@ from parsers.templates import (
     T3_ROWS,
     T4_COLUMNS,
     T2Row,
-    t3_rows_for,
 )
 
 T3_SHAPE = Shape((COUNT,) * 7, ((0, 6),))

@@ -1,0 +1,210 @@
+"""The `nianbao` command (also `python -m pipeline`). The only module that knows about the terminal."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from pipeline.export import FORMATS, ExportError
+from pipeline.orchestrate import MAX_BYTES, PipelineError, RunSummary, parse_file, run_pipeline
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_DEFAULT_SIZE = f"{MAX_BYTES // 1024**2}M"
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
+
+
+class ByteSize(click.ParamType):
+    """A size in bytes: 33554432, 512K, 32M, 1G (K/M/G are powers of 1024)."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", str(value))
+        unit = m.group(2).upper() if m else None
+        if m is None or unit not in _UNITS or int(m.group(1)) < 1:
+            self.fail(f"{value!r} is not a size such as 33554432, 512K, 32M or 1G", param, ctx)
+        return int(m.group(1)) * _UNITS[unit]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(exc: BaseException) -> NoReturn:
+    """A library error as one line on stderr, exit 1."""
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        message = f"{exc.filename}: {exc.strerror}"
+    else:
+        message = str(exc) or type(exc).__name__
+    click.echo(f"nianbao: error: {_one_line(message)}", err=True)
+    raise click.exceptions.Exit(EXIT_FAILED)
+
+
+class GuardedGroup(click.Group):
+    """Turns an unexpected exception into one line on stderr (exit 1), unless --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            click.echo(f"nianbao: unexpected error: {type(exc).__name__}: {_one_line(str(exc))} "
+                       "(run with --debug for the traceback)", err=True)
+            raise click.exceptions.Exit(EXIT_FAILED) from None
+
+
+MAX_BYTES_OPTION = click.option(
+    "--max-bytes", type=ByteSize(), default=_DEFAULT_SIZE, show_default=True,
+    help="Refuse documents larger than SIZE (bytes, or with a K/M/G suffix: 512K, 32M). A refused "
+         "file is judged by its size alone, never read, and counts as a document that could not be read.")
+
+
+@click.group(name="nianbao", cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True,
+              help="On an unexpected error, show the full Python traceback (for bug reports) "
+                   "instead of a one-line message.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Turn government information-disclosure annual reports (政府信息公开工作年度报告) into a
+    checked dataset of their tables 表二, 表三 and 表四.
+
+    \b
+    nianbao parse FILE...   print one JSON record per document (nothing written)
+    nianbao run             read every document under data/raw, write the dataset to data/clean
+
+    Run `nianbao COMMAND --help` for the details of each.
+
+    \b
+    Exit status (every command):
+      0  success
+      1  a document could not be read, the dataset could not be written, or an unexpected error
+      2  usage error (unknown option, missing argument, --raw folder missing...)
+    """
+    ctx.obj = {"debug": debug}
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="nianbao: %(message)s", stream=sys.stderr)
+
+
+@main.command("parse", short_help="Print one JSON record per document (exit 1 if any could not be read).")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@MAX_BYTES_OPTION
+@click.option("--pretty", is_flag=True,
+              help="Indent each record over several lines for reading (the output is then no longer "
+                   "one record per line).")
+@click.pass_context
+def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, pretty: bool) -> None:
+    """Read each FILE and print its record on stdout as one JSON object per line (JSON Lines), in
+    the order given. Nothing is written to disk.
+
+    FILE is a report saved as HTML, text/Markdown or PDF; the format is sniffed from the content,
+    not the name. Each record has: source (the path as given), format, template ("2019", "2021"
+    or null), year (the year reported on), agency, published (YYYY-MM-DD), index_no (索引号), t2,
+    t3, t4 (the tables by canonical key, e.g. t3 granted.total), extra_rows (rows in no template),
+    checks (the arithmetic relations, each with ok true/false/null), warnings, error.
+
+    \b
+    Exit status:
+      0  every document was read
+      1  at least one could not be read (no such file, unreadable, over --max-bytes, empty, not a
+         report...): its record is still printed, with "error" set and the table fields null
+      2  usage error (no FILE, unknown option)
+    """
+    failed = False
+    for name in files:
+        report, _prov = parse_file(Path(name), max_bytes, source=name)
+        failed = failed or report.error is not None
+        write_utf8_line(json.dumps(report.to_record(), ensure_ascii=False, indent=2 if pretty else None))
+    ctx.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+@main.command("run", short_help="Parse every document under --raw, write the dataset to --clean.")
+@click.option("--raw", "raw_dir", default="data/raw", show_default=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of documents to read, with its subfolders. Hidden files and folders, "
+                   "README*, *.json and *.tmp are skipped. It must exist (else exit 2).")
+@click.option("--clean", "clean_dir", default="data/clean", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder the dataset is written to, created if needed. Its tables and run.json are "
+                   "replaced, only once every new file has been written in full.")
+@MAX_BYTES_OPTION
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="Write the tables in this format; repeat the option for both. Default: csv and parquet.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress bar and no summary line. The lines of documents that could not be read "
+                   "are still printed on stderr.")
+def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...], quiet: bool) -> None:
+    """Parse every document under --raw and write the dataset to --clean.
+
+    \b
+    Written to --clean, as <table>.csv (UTF-8) and <table>.parquet holding the same content:
+      reports     one row per document: report_id (first 16 hex digits of its sha256), source,
+                  sha256, size, format, template, year, agency, error, checks, warnings
+      cells       one row per table cell: key (t3.granted.total, ...), value, raw (the printed
+                  text), kind (number, blank, dash, none_text, derived, missing, undecided)
+      t2, t3, t4  one row per report read, one column per cell over both templates (null where absent)
+    and run.json (what this run did: counts, errors, duplicates skipped). Each file is written to
+    a temporary file and renamed into place only when all are written, so an interrupted run leaves
+    the previous dataset whole. Documents with identical bytes are read once.
+
+    Prints one summary line on stdout ("N documents: P parsed, F failed, C with failed checks →
+    DIR"), one line per document that could not be read on stderr ("path: problem"), and a
+    progress bar on stderr when it is a terminal.
+
+    \b
+    Exit status:
+      0  every document was read (a report whose numbers do not add up is flagged in the
+         data, in reports.failed_checks; it is not a failure of the run)
+      1  at least one document could not be read (the dataset is still written), or the
+         dataset could not be written
+      2  usage error (e.g. --raw does not exist, unknown --format)
+    """
+    show_bar = not quiet and stderr_is_tty()
+    try:
+        summary = _run(raw_dir, clean_dir, max_bytes, formats or FORMATS, show_bar)
+    except (PipelineError, ExportError, OSError) as exc:
+        _fail(exc)
+    for line in summary.errors:
+        click.echo(line, err=True)
+    if not quiet:
+        click.echo(summary.line(clean_dir))
+    raise click.exceptions.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+
+
+def write_utf8_line(text: str) -> None:
+    """One line on stdout in UTF-8 whatever the locale, flushed (so a reader sees each record at once)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        click.echo(text)
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8") + b"\n")
+    binary.flush()
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...], show_bar: bool) -> RunSummary:
+    if not show_bar:
+        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats)
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    def progress(paths: list[Path]) -> Iterable[Path]:
+        return tqdm(paths, desc="parsing", unit="doc", file=sys.stderr, leave=False)
+
+    with logging_redirect_tqdm():
+        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, progress=progress)

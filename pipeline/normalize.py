@@ -1,0 +1,182 @@
+"""Parsed reports -> the dataset's tables. The only module that builds DataFrames.
+
+Every table has a fixed column set and order, and fixed dtypes (`SCHEMAS`), whatever the input,
+even an empty one. Rows are sorted by report_id (then source), cells keep the parser's order within
+a report, so the same documents always give the same tables. Empty text is stored as null, so CSV
+(which cannot tell "" from null) and Parquet hold the same content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from parsers.model import Report
+from parsers.templates import T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, TEMPLATES
+
+log = logging.getLogger(__name__)
+
+Item = tuple[Report, dict[str, Any]]
+
+STRING = "string"
+FLOAT = "Float64"
+INT = "Int64"
+
+WIDE_META = {"report_id": STRING, "agency": STRING, "year": INT, "template": STRING}
+
+CELLS_SCHEMA = {
+    "report_id": STRING, "agency": STRING, "year": INT, "template": STRING, "table": STRING,
+    "row_key": STRING, "column_key": STRING, "key": STRING, "value": FLOAT, "raw": STRING,
+    "kind": STRING, "source": STRING, "sha256": STRING,
+}
+
+REPORTS_SCHEMA = {
+    "report_id": STRING, "source": STRING, "sha256": STRING, "size_bytes": INT, "format": STRING,
+    "template": STRING, "year": INT, "agency": STRING, "published": STRING, "index_no": STRING,
+    "error": STRING, "checks_passed": INT, "checks_failed": INT, "failed_checks": STRING,
+    "warnings_count": INT, "warnings": STRING, "extra_rows": STRING,
+}
+
+
+def t2_keys() -> list[str]:
+    """表二 cells over both templates, grouped by row in template order (`rules.made`, …)."""
+    rows: dict[str, list[str]] = {}
+    for template in TEMPLATES:
+        for spec in T2_ROWS[template]:
+            cols = rows.setdefault(spec.key, [])
+            cols.extend(c for c in spec.columns if c not in cols)
+    return [f"{row}.{col}" for row, cols in rows.items() for col in cols]
+
+
+def t3_keys() -> list[str]:
+    return [f"{r.key}.{c}" for r in T3_ROWS for c in T3_COLUMNS]
+
+
+def t4_keys() -> list[str]:
+    return list(T4_COLUMNS)
+
+
+WIDE_KEYS = {"t2": t2_keys(), "t3": t3_keys(), "t4": t4_keys()}
+
+
+def wide_schema(table: str) -> dict[str, str]:
+    return WIDE_META | {f"{table}.{k}": FLOAT for k in WIDE_KEYS[table]}
+
+
+SCHEMAS: dict[str, dict[str, str]] = {
+    "reports": REPORTS_SCHEMA,
+    "cells": CELLS_SCHEMA,
+    "t2": wide_schema("t2"),
+    "t3": wide_schema("t3"),
+    "t4": wide_schema("t4"),
+}
+
+
+def make_report_id(sha256: str | None, source: str = "") -> str:
+    """The first 16 hex digits of the document's sha256 (stable across runs and renames).
+
+    A document whose bytes were never read (too large, unreadable) has no sha256; its id is taken
+    from its source path instead, so that every row of `reports` still has one.
+    """
+    if sha256:
+        return sha256[:16]
+    return hashlib.sha256(b"unread:" + source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def report_id_of(item: Item) -> str:
+    report, prov = item
+    return prov.get("report_id") or make_report_id(prov.get("sha256"), source_of(item))
+
+
+def source_of(item: Item) -> str:
+    report, prov = item
+    return prov.get("source") or report.source or ""
+
+
+def records_to_frames(items: list[Item]) -> dict[str, pd.DataFrame]:
+    """(Report, provenance) pairs -> {"reports", "cells", "t2", "t3", "t4"} DataFrames.
+
+    provenance: {"source", "sha256", "size_bytes"} and optionally "report_id".
+    Reports with `error` set appear in `reports` only; the others get one row in each wide table.
+    """
+    ordered = sorted(items, key=lambda it: (report_id_of(it), source_of(it)))
+    read = [it for it in ordered if it[0].error is None]
+    frames = {
+        "reports": _frame([report_row(it) for it in ordered], REPORTS_SCHEMA),
+        "cells": _frame([row for it in read for row in cell_rows(it)], CELLS_SCHEMA),
+    }
+    for table in ("t2", "t3", "t4"):
+        frames[table] = _frame([wide_row(it, table) for it in read], SCHEMAS[table])
+    return frames
+
+
+def _frame(rows: list[dict[str, Any]], schema: dict[str, str]) -> pd.DataFrame:
+    columns = {name: pd.array([_cell(r.get(name), dtype) for r in rows], dtype=dtype)
+               for name, dtype in schema.items()}
+    return pd.DataFrame(columns, columns=list(schema))
+
+
+def _cell(value: Any, dtype: str) -> Any:
+    if dtype == STRING and value is not None:
+        return str(value) or None
+    return value
+
+
+def _meta(item: Item) -> dict[str, Any]:
+    report, _prov = item
+    return {"report_id": report_id_of(item), "agency": report.agency, "year": report.year,
+            "template": report.template}
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def cell_rows(item: Item) -> Iterable[dict[str, Any]]:
+    report, prov = item
+    meta = _meta(item) | {"source": source_of(item), "sha256": prov.get("sha256")}
+    for cell in report.cells:
+        yield meta | {
+            "table": cell.table, "row_key": cell.row or None, "column_key": cell.col,
+            "key": f"{cell.table}.{cell.key}", "value": _number(cell.value), "raw": cell.raw,
+            "kind": cell.kind,
+        }
+
+
+def wide_row(item: Item, table: str) -> dict[str, Any]:
+    report, _prov = item
+    row = _meta(item)
+    known = set(WIDE_KEYS[table])
+    for cell in report.table(table):
+        if cell.key in known:
+            row[f"{table}.{cell.key}"] = _number(cell.value)
+        else:
+            log.warning("%s: %s cell %r is not a canonical key; kept in cells only",
+                        source_of(item), table, cell.key)
+    return row
+
+
+def _rule_name(check: dict[str, Any]) -> str:
+    return str(check.get("rule", "")).split(":", 1)[0].strip()
+
+
+def report_row(item: Item) -> dict[str, Any]:
+    report, prov = item
+    failed = [c for c in report.checks if c.get("ok") is False]
+    return {
+        "report_id": report_id_of(item), "source": source_of(item), "sha256": prov.get("sha256"),
+        "size_bytes": prov.get("size_bytes"), "format": report.format, "template": report.template,
+        "year": report.year, "agency": report.agency, "published": report.published,
+        "index_no": report.index_no, "error": report.error,
+        "checks_passed": sum(1 for c in report.checks if c.get("ok") is True),
+        "checks_failed": len(failed),
+        "failed_checks": ";".join(_rule_name(c) for c in failed),
+        "warnings_count": len(report.warnings),
+        "warnings": " | ".join(report.warnings),
+        "extra_rows": None if report.error else json.dumps(report.extra_rows, ensure_ascii=False, default=str),
+    }
