@@ -41,8 +41,12 @@ def find_title(text: str, title: str | None = None) -> str | None:
     return m.group(1).strip() if m else None
 
 
+HEAD_CHARS = 8000  # header blocks, titles and the period sentence all sit at the top
+
+
 def text_to_metadata(text: str, title: str | None = None) -> Metadata:
     """Metadata from a document's text (already through normalize_text) and its <title>, if any."""
+    text = text[:HEAD_CHARS]
     meta = Metadata()
     if m := _INDEX.search(text):
         meta.index_no = m.group(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from parsers.model import BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, C
 from parsers.rows import RawRow
 from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value, solve
 from parsers.templates import (
+    T2_HEADERS,
     T2_MARKERS,
     T2_ROWS,
     T2_SIGNED,
@@ -66,14 +68,23 @@ def t2_key(label: str) -> str | None:
     return _T2_CORES.get(plain)
 
 
+@functools.lru_cache(maxsize=8192)
+def label_key(label: str) -> tuple[str | None, str | None]:
+    """(table, key) of one printed label (labels repeat across reports: cached)."""
+    norm = normalize_label(label)
+    if key := t3_key(norm):
+        return "t3", key
+    if key := t2_key(norm):
+        return "t2", key
+    return None, None
+
+
 def row_key(row: RawRow) -> tuple[str | None, str | None]:
     """(table, key) of a row, from its most specific label."""
     for label in reversed(row.labels):
-        norm = normalize_label(label)
-        if key := t3_key(norm):
-            return "t3", key
-        if key := t2_key(norm):
-            return "t2", key
+        found = label_key(label)
+        if found[1] is not None:
+            return found
     return None, None
 
 
@@ -82,24 +93,30 @@ def row_key(row: RawRow) -> tuple[str | None, str | None]:
 
 def rows_to_tables(rows: list[RawRow]) -> Tables:
     tables = Tables()
-    current = None
+    current, header = None, None
     for index, row in enumerate(rows):
         table, key = _classify(row)
         if table == "t4":
             if tables.t4 is None:
                 tables.t4 = row
             current = "t4"
-        elif key is not None and has_values(row):
+        elif key is not None and has_values(row, table):
             current = table
+            row.header = header
             _place(tables, table, key, row)
         elif row.values and any(v.strip() for v in row.values):
             _unmatched(tables, current, index, row)
+        elif not any(v.strip() for v in row.values):
+            header = row.cells
     return tables
 
 
-def has_values(row: RawRow) -> bool:
-    """A header row has labels only; a data row has printed values (or several blank cells)."""
-    return any(v.strip() for v in row.values) or len(row.values) >= 3
+def has_values(row: RawRow, table: str | None) -> bool:
+    """A header row has labels only; a data row has printed values, or blank cells (a 表二 row may
+    have one; a 表三 header can end in empty cells, so there it takes several)."""
+    if any(v.strip() for v in row.values):
+        return True
+    return len(row.values) >= (1 if table == "t2" else 3)
 
 
 def _classify(row: RawRow) -> tuple[str | None, str | None]:
@@ -138,6 +155,35 @@ def _t4_piece(tables: Tables, row: RawRow) -> None:
         parts = tables.t4_pieces
         tables.t4 = RawRow([], [v for p in parts for v in p.values], where=", ".join(p.where for p in parts))
         tables.warnings.append(f"t4: printed as three 5-cell tables ({tables.t4.where}); joined in template order")
+
+
+def place_cells(row: RawRow, width: int, columns: tuple[str, ...] = ()) -> list[str] | None:
+    """A row's value cells, one per column: as printed when the count fits; else without the empty
+    span fillers when that leaves one per column; else under their column headers; else trimmed."""
+    if len(row.values) == width:
+        return row.values
+    printed = [v for v in row.values if v]
+    if len(printed) == width:
+        return printed
+    placed = by_header(row, columns)
+    if placed is not None and sum(1 for v in placed if v) == len(printed):
+        return placed
+    return fit(row.values, width)
+
+
+def by_header(row: RawRow, columns: tuple[str, ...]) -> list[str] | None:
+    """Cells taken at the positions of their column headers (rows whose spans were expanded into
+    empty cells keep the header's grid); None unless every column's header is found once."""
+    if not row.header or not columns:
+        return None
+    heads = [normalize_label(h) for h in row.header]
+    picked = []
+    for col in columns:
+        spots = [i for i, h in enumerate(heads) if T2_HEADERS[col] in h]
+        if len(spots) != 1 or spots[0] >= len(row.cells):
+            return None
+        picked.append(row.cells[spots[0]])
+    return picked
 
 
 def fit(values: list[str], width: int) -> list[str] | None:
@@ -224,7 +270,7 @@ def read_t2(reader: Reader, tables: Tables) -> None:
     missing = []
     for spec in T2_ROWS[reader.template]:
         row = tables.t2.get(spec.key)
-        texts = _row_texts(reader, "t2", spec.key, row, t2_shape(spec, reader.template))
+        texts = _row_texts(reader, "t2", spec.key, row, t2_shape(spec, reader.template), spec.columns)
         if row is None:
             missing.append(spec.key)
         for col, text in zip(spec.columns, texts or [None] * len(spec.columns), strict=True):
@@ -248,12 +294,13 @@ def _read_t2_cell(reader: Reader, spec: T2Row, col: str, text: str) -> Reading |
         return None
 
 
-def _row_texts(reader: Reader, table: str, key: str, row: RawRow | None, shape: Shape) -> list[str] | None:
+def _row_texts(reader: Reader, table: str, key: str, row: RawRow | None, shape: Shape,
+               columns: tuple[str, ...] = ()) -> list[str] | None:
     """The printed text of each cell of a row, or None when the row is missing or undecided."""
     if row is None:
         return None
     if not row.glued:
-        fitted = fit(row.values, shape.width)
+        fitted = place_cells(row, shape.width, columns)
         if fitted is not None:
             return fitted
     run = " ".join(v for v in row.values if v)
@@ -279,7 +326,7 @@ def cell_names(table: str, key: str, template: str) -> str:
 
 def t3_candidates(reader: Reader, row: RawRow) -> list[tuple[str, ...]] | list[str] | None:
     if not row.glued:
-        fitted = fit(row.values, 7)
+        fitted = place_cells(row, 7)
         if fitted is not None:
             return fitted
     run = " ".join(v for v in row.values if v)
@@ -418,5 +465,5 @@ def _derive(reader: Reader, cell: Cell, parts: list[Cell]) -> None:
 def blank_warnings(reader: Reader) -> None:
     for table, names in reader.blanks.items():
         if names:
-            shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+            shown = ", ".join(f"{table}.{n}" for n in names)
             reader.warnings.append(f"{table}: {len(names)} blank or dash cell(s) read as 0: {shown}")

@@ -26,6 +26,8 @@ class RawRow:
     where: str = ""  # provenance: "table 3 row 7", "line 120"
     key: str | None = field(default=None, compare=False)  # set for glued rows found by their label
     end: int = field(default=0, compare=False)  # glued rows: where the value run ends in its line
+    cells: list[str] = field(default_factory=list, compare=False)  # every printed cell, spans dropped
+    header: list[str] | None = field(default=None, compare=False)  # the header row above it, if any
 
 
 def cells_to_row(cells: list[str | None], where: str) -> RawRow | None:
@@ -40,7 +42,8 @@ def cells_to_row(cells: list[str | None], where: str) -> RawRow | None:
         elif cell.strip():
             break
     labels = [c.strip() for c in present[: last_label + 1] if c.strip()]
-    return RawRow(labels, [c.strip() for c in present[last_label + 1:]], where=where)
+    cells = [c.strip() for c in present]
+    return RawRow(labels, cells[last_label + 1:], where=where, cells=cells)
 
 
 def grid_to_rows(grid: list[list[str | None]], name: str) -> Iterator[RawRow]:
@@ -53,13 +56,13 @@ def grid_to_rows(grid: list[list[str | None]], name: str) -> Iterator[RawRow]:
 # ---- pipe text -------------------------------------------------------------------------------
 
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_PIPES_ONLY = re.compile(r"^\s*\|+\s*$")
+_PIPES_ONLY = re.compile(r"^\|+\s*$")  # a filler line; " |" (a space before) is a blank cell
 _ONE_CELL = re.compile(r"^[^|]*\|\s*$")
 
 
 def split_pipe_line(line: str) -> list[str]:
     parts = line.split("|")
-    if line.lstrip().startswith("|"):
+    if line.startswith("|"):  # a leading pipe; " | x |" starts with a blank cell
         parts = parts[1:]
     if line.rstrip().endswith("|"):
         parts = parts[:-1]
@@ -205,6 +208,22 @@ def glued_line_to_rows(line: str, number: int, begin: int = 0) -> Iterator[RawRo
                          where=f"line {number + 1}, char {start + 1}")
             row.key, row.end = key, m.end()
             yield row
+            if key in _T2_KEYS:
+                yield from _extra_t2_row(line, m.end(), stop, number)
+
+
+_T2_KEYS = {row.key for t in T2_ROWS.values() for row in t}
+_EXTRA_ROW = re.compile(r"[ \t]*(?P<label>[^\d\s|][^\d|]{1,60}?)[ \t]*(?P<run>\d[\d.+\-—/ \t]*(?:万元|元)?)"
+                        r"[ \t]*(?=第\s*二\s*十\s*条|三\s*、|$)")
+_HEADER_WORDS = ("第二十条", "信息内容", "数量", "件数", "金额", "本年")
+
+
+def _extra_t2_row(line: str, begin: int, stop: int, number: int) -> Iterator[RawRow]:
+    """A 表二 row in no template (其他主动公开文件…) sitting between two template rows: kept aside."""
+    m = _EXTRA_ROW.match(line[:stop], begin)
+    if m and not any(w in "".join(m.group("label").split()) for w in _HEADER_WORDS):
+        yield RawRow([m.group("label").strip()], [m.group("run").strip()], glued=True,
+                     where=f"line {number + 1}, char {m.start('label') + 1}")
 
 
 _T4_RUN = re.compile(r"(?<![\d.])((?:[\d—/](?:[ \t]*[\d—/])*))")
@@ -256,6 +275,6 @@ def _blocks(lines: Iterable[str]) -> Iterator[tuple[str, list[tuple[int, str]]]]
 def _line_kind(line: str) -> str:
     if "|" not in line:
         return "plain"
-    if _PIPES_ONLY.match(line) or (_ONE_CELL.match(line) and not line.lstrip().startswith("|")):
+    if _PIPES_ONLY.match(line) or (_ONE_CELL.match(line) and not line.startswith("|")):
         return "cells"
     return "pipes"

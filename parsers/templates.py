@@ -116,6 +116,12 @@ T2_ROWS: dict[str, tuple[T2Row, ...]] = {
         T2Row("fees", "行政事业性收费", "行政事业性收费", ("amount",), "amount", 10000.0),
     ),
 }
+# The distinctive part of each 表二 column header (normalized), to place cells under their header.
+T2_HEADERS = {
+    "made": "本年新制作", "published": "本年新公开", "published_total": "对外公开总", "prev_items": "上一年项目",
+    "change": "本年增", "decisions": "处理决定", "items": "采购项目", "amount": "金额",
+    "issued": "本年制发", "repealed": "本年废止", "in_force": "现行有效",
+}
 T2_SIGNED = {("2019", "change")}  # 本年增/减 may be negative
 
 # Header words that tell the templates apart (normalized text).
