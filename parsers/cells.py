@@ -73,5 +73,7 @@ def read_money(text: str, default_unit: float) -> Reading:
         return Reading(round(amount * 10000, 6), NUMBER, "unit 万元 converted to 元")
     if unit == "元":
         return Reading(amount, NUMBER)
+    if amount == 0:
+        return Reading(0.0, NUMBER)
     scale = "万元" if default_unit == 10000 else "元"
     return Reading(round(amount * default_unit, 6), NUMBER, f"no unit printed; read in {scale}")

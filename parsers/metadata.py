@@ -52,18 +52,20 @@ def text_to_metadata(text: str, title: str | None = None) -> Metadata:
         meta.index_no = m.group(1)
     if m := _DATE.search(text):
         meta.published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
-    meta.agency = _agency(text, find_title(text, title))
-    meta.year, meta.year_from = _year(text, find_title(text, title), meta.published)
+    title = find_title(text, title)
+    titles = (_squash(normalize_text(title)) if title else "", _squash(text[:3000]))
+    meta.agency = _agency(text, titles)
+    meta.year, meta.year_from = _year(text, titles, meta.published)
     return meta
 
 
-def _agency(text: str, title: str | None) -> str | None:
+def _agency(text: str, titles: tuple[str, str]) -> str | None:
     """发布机构 (and its synonyms), else the title's prefix, else 信息来源.
 
     A site-wide 发布机构 (the 人民政府 whose site hosts a department's report) yields to the
     department the title names.
     """
-    named = _title_agency(text, title)
+    named = _title_agency(titles)
     if m := _AGENCY.search(text):
         publisher = m.group(1)
         if named and publisher.endswith("人民政府") and not named.endswith("人民政府"):
@@ -75,17 +77,17 @@ def _agency(text: str, title: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _title_agency(text: str, title: str | None) -> str | None:
-    for source in (title or "", text[:3000]):
-        flat = _squash(normalize_text(source))
+def _title_agency(titles: tuple[str, str]) -> str | None:
+    """The agency a title names: `XX县2020年政府信息公开工作年度报告` or `2020年XX局政府信息公开…`."""
+    for flat in titles:
         if t := _TITLE.search(flat) or _TITLE_YEAR_FIRST.search(flat):
             return t.group(1)
     return None
 
 
-def _year(text: str, title: str | None, published: str | None) -> tuple[int | None, str]:
-    for source in (title or "", _squash(text[:3000])):
-        if m := _TITLE_YEAR.search(_squash(normalize_text(source))):
+def _year(text: str, titles: tuple[str, str], published: str | None) -> tuple[int | None, str]:
+    for flat in titles:
+        if m := _TITLE_YEAR.search(flat):
             return int(m.group(1)), "title"
     if m := _PERIOD.search(_squash(text)):
         return int(m.group(1)), "period sentence"

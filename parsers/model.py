@@ -33,7 +33,7 @@ class UnsupportedFormat(ParseError):
     """The input is binary or a format no parser here reads."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One cell of 表二/三/四: where it sits, what was printed and what we read."""
 
