@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from parsers import records
 from parsers.checks import run_checks
 from parsers.labels import normalize_label, normalize_text
 from parsers.metadata import text_to_metadata
-from parsers.model import EmptyDocument, NotAReport, ParseError, Report, UnsupportedFormat
+from parsers.model import (
+    BAD_CELL_KINDS,
+    BAD_CELL_POLICIES,
+    BadCells,
+    EmptyDocument,
+    NotAReport,
+    ParseError,
+    Report,
+    UnsupportedFormat,
+)
 from parsers.rows import RawRow, grid_to_rows, text_to_rows
 from parsers.templates import t3_rows_for
 
@@ -49,16 +59,34 @@ def decode_text(raw: bytes) -> str:
     return str(best) if best is not None else raw.decode("utf-8", errors="replace")
 
 
-def parse(raw: bytes, source: str = "", max_bytes: int = MAX_BYTES) -> Report:
-    """Read one document. Never raises for bad input: the Report's `error` says what was wrong."""
+def parse(raw: bytes, source: str = "", max_bytes: int = MAX_BYTES, bad_cells: str = "null") -> Report:
+    """Read one document. Never raises for bad input: the Report's `error` says what was wrong.
+
+    bad_cells: what to do with cells that cannot be read (glued digits the arithmetic cannot
+    decide, text where a number belongs): "null" keeps the report with those cells null and named
+    in warnings; "fail" refuses the whole report (its `error` counts them by kind).
+    """
+    if bad_cells not in BAD_CELL_POLICIES:
+        raise ValueError(f"bad_cells must be one of {BAD_CELL_POLICIES}, not {bad_cells!r}")
     report = Report(source=source)
     try:
         _parse_into(report, raw, max_bytes)
+        if bad_cells == "fail":
+            refuse_bad_cells(report)
     except ParseError as exc:
         report.error = f"{source or '<input>'}: {exc}"
     except Exception as exc:  # noqa: BLE001 - one broken document must never stop a batch
         report.error = f"{source or '<input>'}: unexpected {type(exc).__name__}: {exc}"
     return report
+
+
+def refuse_bad_cells(report: Report) -> None:
+    bad = Counter(c.kind for c in report.cells if c.kind in BAD_CELL_KINDS)
+    if bad:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(bad.items()))
+        first = next(c for c in report.cells if c.kind in BAD_CELL_KINDS)
+        raise BadCells(f"{counts} cell(s) could not be read (first: {first.table}.{first.key}); "
+                       "policy bad_cells=fail")
 
 
 def _parse_into(report: Report, raw: bytes, max_bytes: int) -> None:

@@ -13,8 +13,11 @@ NONE_TEXT = "none_text"  # 无 : read as 0
 DERIVED = "derived"  # a blank total, computed from its parts
 MISSING = "missing"  # not in the document: null
 UNDECIDED = "undecided"  # glued digits with several readings the arithmetic cannot tell apart: null
+UNREADABLE = "unreadable"  # text where a number belongs (见附件, 若干…): null
 
-CELL_KINDS = (NUMBER, BLANK, DASH, NONE_TEXT, DERIVED, MISSING, UNDECIDED)
+CELL_KINDS = (NUMBER, BLANK, DASH, NONE_TEXT, DERIVED, MISSING, UNDECIDED, UNREADABLE)
+BAD_CELL_KINDS = (UNDECIDED, UNREADABLE)
+BAD_CELL_POLICIES = ("null", "fail")  # keep the report with those cells null, or refuse the report
 
 
 class ParseError(Exception):
@@ -31,6 +34,10 @@ class NotAReport(ParseError):
 
 class UnsupportedFormat(ParseError):
     """The input is binary or a format no parser here reads."""
+
+
+class BadCells(ParseError):
+    """Under the `fail` policy: cells that could not be read (undecided or unreadable)."""
 
 
 @dataclass(slots=True)

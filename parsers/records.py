@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from parsers.cells import Reading, UnreadableCell, read_count, read_money
 from parsers.checks import result_parts
 from parsers.labels import normalize_label, strip_numbering
-from parsers.model import BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, Cell
+from parsers.model import BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, UNREADABLE, Cell
 from parsers.rows import RawRow
 from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value, solve
 from parsers.templates import (
@@ -252,6 +252,9 @@ class Reader:
         if reading is None:
             self.cells.append(Cell(table, row, col, None, raw, MISSING if raw is None else UNDECIDED))
             return
+        if reading.value is None:
+            self.cells.append(Cell(table, row, col, None, raw, reading.kind))
+            return
         self.cells.append(Cell(table, row, col, reading.value, raw, reading.kind))
         name = f"{row}.{col}" if row else col
         if reading.kind in (BLANK, DASH, NONE_TEXT):
@@ -291,7 +294,7 @@ def _read_t2_cell(reader: Reader, spec: T2Row, col: str, text: str) -> Reading |
         return read_count(text, signed=(reader.template, col) in T2_SIGNED)
     except UnreadableCell as exc:
         reader.warnings.append(f"t2.{spec.key}.{col}: {exc}; left null")
-        return None
+        return Reading(None, UNREADABLE)
 
 
 def _row_texts(reader: Reader, table: str, key: str, row: RawRow | None, shape: Shape,
@@ -370,7 +373,7 @@ def _read_t3_cell(reader: Reader, key: str, col: str, text: str) -> Reading | No
         return read_count(text)
     except UnreadableCell as exc:
         reader.warnings.append(f"t3.{key}.{col}: {exc}; left null")
-        return None
+        return Reading(None, UNREADABLE)
 
 
 def resolve_by_columns(reader: Reader, tables: Tables, chosen: dict[str, list[str]],
@@ -428,6 +431,7 @@ def read_t4(reader: Reader, tables: Tables) -> None:
                 reading = read_count(text)
             except UnreadableCell as exc:
                 reader.warnings.append(f"t4.{col}: {exc}; left null")
+                reading = Reading(None, UNREADABLE)
         reader.add("t4", "", col, reading, text if texts else _raw_of(tables.t4))
 
 

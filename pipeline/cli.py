@@ -71,6 +71,13 @@ MAX_BYTES_OPTION = click.option(
          "file is judged by its size alone, never read, and counts as a document that could not be read.")
 
 
+BAD_CELLS_OPTION = click.option(
+    "--bad-cells", type=click.Choice(["null", "fail"]), default="null", show_default=True,
+    help="Cells that cannot be read (glued digits the arithmetic cannot decide, text where a number "
+         "belongs): 'null' keeps the report with those cells null and named in its warnings; 'fail' "
+         "counts the report as one that could not be read (its error counts the cells by kind).")
+
+
 @click.group(name="nianbao", cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True,
               help="On an unexpected error, show the full Python traceback (for bug reports) "
@@ -100,11 +107,13 @@ def main(ctx: click.Context, debug: bool) -> None:
 @main.command("parse", short_help="Print one JSON record per document (exit 1 if any could not be read).")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @MAX_BYTES_OPTION
+@BAD_CELLS_OPTION
 @click.option("--pretty", is_flag=True,
               help="Indent each record over several lines for reading (the output is then no longer "
                    "one record per line).")
 @click.pass_context
-def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, pretty: bool) -> None:
+def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, bad_cells: str,
+                  pretty: bool) -> None:
     """Read each FILE and print its record on stdout as one JSON object per line (JSON Lines), in
     the order given. Nothing is written to disk.
 
@@ -123,7 +132,7 @@ def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, pr
     """
     failed = False
     for name in files:
-        report, _prov = parse_file(Path(name), max_bytes, source=name)
+        report, _prov = parse_file(Path(name), max_bytes, source=name, bad_cells=bad_cells)
         failed = failed or report.error is not None
         write_utf8_line(json.dumps(report.to_record(), ensure_ascii=False, indent=2 if pretty else None))
     ctx.exit(EXIT_FAILED if failed else EXIT_OK)
@@ -139,12 +148,14 @@ def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, pr
               help="Folder the dataset is written to, created if needed. Its tables and run.json are "
                    "replaced, only once every new file has been written in full.")
 @MAX_BYTES_OPTION
+@BAD_CELLS_OPTION
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Write the tables in this format; repeat the option for both. Default: csv and parquet.")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no summary line. The lines of documents that could not be read "
                    "are still printed on stderr.")
-def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...], quiet: bool) -> None:
+def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, formats: tuple[str, ...],
+                quiet: bool) -> None:
     """Parse every document under --raw and write the dataset to --clean.
 
     \b
@@ -172,7 +183,7 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[s
     """
     show_bar = not quiet and stderr_is_tty()
     try:
-        summary = _run(raw_dir, clean_dir, max_bytes, formats or FORMATS, show_bar)
+        summary = _run(raw_dir, clean_dir, max_bytes, formats or FORMATS, show_bar, bad_cells)
     except (PipelineError, ExportError, OSError) as exc:
         _fail(exc)
     for line in summary.errors:
@@ -197,9 +208,10 @@ def stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 
 
-def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...], show_bar: bool) -> RunSummary:
+def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...], show_bar: bool,
+         bad_cells: str = "null") -> RunSummary:
     if not show_bar:
-        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats)
+        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, bad_cells=bad_cells)
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -207,4 +219,5 @@ def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...
         return tqdm(paths, desc="parsing", unit="doc", file=sys.stderr, leave=False)
 
     with logging_redirect_tqdm():
-        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, progress=progress)
+        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, progress=progress,
+                            bad_cells=bad_cells)

@@ -101,7 +101,8 @@ def source_for(path: Path, root: str | os.PathLike[str] | None) -> str:
 
 
 def parse_file(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, *,
-               root: str | os.PathLike[str] | None = None, source: str | None = None) -> tuple[Report, dict]:
+               root: str | os.PathLike[str] | None = None, source: str | None = None,
+               bad_cells: str = "null") -> tuple[Report, dict]:
     """Read and parse one file. Never raises for a bad or unreadable file: the Report's `error` says why.
 
     Provenance: {"source", "sha256", "size_bytes", "report_id"}; sha256 is None when the bytes were
@@ -119,7 +120,7 @@ def parse_file(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, *,
     except OSError as exc:
         return Report(source=source, error=f"{source}: {describe_os_error(exc)}"), _with_id(prov)
     prov["sha256"] = hashlib.sha256(raw).hexdigest()
-    return parse_bytes(raw, source, max_bytes), _with_id(prov)
+    return parse_bytes(raw, source, max_bytes, bad_cells), _with_id(prov)
 
 
 def read_bounded(path: Path, max_bytes: int, prov: dict[str, Any]) -> bytes:
@@ -177,10 +178,10 @@ def _with_id(prov: dict[str, Any]) -> dict[str, Any]:
     return prov
 
 
-def parse_bytes(raw: bytes, source: str, max_bytes: int = MAX_BYTES) -> Report:
+def parse_bytes(raw: bytes, source: str, max_bytes: int = MAX_BYTES, bad_cells: str = "null") -> Report:
     """parsers.parse, with a guard: a parser bug becomes this document's error, not the run's."""
     try:
-        report = parsers.parse(raw, source, max_bytes=max_bytes)
+        report = parsers.parse(raw, source, max_bytes=max_bytes, bad_cells=bad_cells)
     except Exception as exc:  # noqa: BLE001 - one broken document must never stop a batch
         report = Report(source=source, error=f"unexpected {type(exc).__name__}: {exc}")
     if report.error is not None:
@@ -220,30 +221,34 @@ def rejection_reason(error: str, source: str) -> str:
 
 def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[str],
                  max_bytes: int = MAX_BYTES, formats: Iterable[str] = FORMATS,
-                 progress: Progress | None = None) -> RunSummary:
-    """Parse every document under raw_dir and write the dataset (and run.json) to clean_dir."""
+                 progress: Progress | None = None, bad_cells: str = "null") -> RunSummary:
+    """Parse every document under raw_dir and write the dataset (and run.json) to clean_dir.
+
+    bad_cells: "null" keeps reports with unreadable cells (null, named in warnings); "fail" counts
+    such a report as a document that could not be read."""
     root = Path(raw_dir)
     if not root.is_dir():
         raise RawDirMissing(f"{root}: no such directory")
     formats = tuple(formats)
     paths = list(iter_documents(root, exclude=[clean_dir]))
     summary = RunSummary()
-    items = collect(paths if progress is None else progress(paths), root, max_bytes, summary)
+    items = collect(paths if progress is None else progress(paths), root, max_bytes, summary, bad_cells)
     frames = records_to_frames(items)
     record = {
-        "raw": str(raw_dir), "formats": list(formats), "max_bytes": max_bytes,
+        "raw": str(raw_dir), "formats": list(formats), "max_bytes": max_bytes, "bad_cells": bad_cells,
         "tables": {name: len(frame) for name, frame in frames.items()}, "summary": summary.to_dict(),
     }
     write_frames(frames, clean_dir, formats, summary=record)
     return summary
 
 
-def collect(paths: Iterable[Path], root: Path, max_bytes: int, summary: RunSummary) -> list[Item]:
+def collect(paths: Iterable[Path], root: Path, max_bytes: int, summary: RunSummary,
+            bad_cells: str = "null") -> list[Item]:
     """Parse one document at a time (only its Report is kept), tallying into summary."""
     items: list[Item] = []
     first_source: dict[str, str] = {}
     for path in paths:
-        report, prov = parse_file(path, max_bytes, root=root)
+        report, prov = parse_file(path, max_bytes, root=root, bad_cells=bad_cells)
         summary.documents += 1
         sha = prov["sha256"]
         if sha is not None and sha in first_source:

@@ -62,3 +62,14 @@ def test_sniffing_ignores_the_file_name():
     assert sniff_format(b"<html><body>x</body></html>") == "html"
     assert sniff_format("一、总体情况".encode()) == "text"
     assert sniff_format(b"%PDF-1.7") == "pdf"
+
+
+def test_bad_cell_policy_fail_refuses_a_report_with_undecided_cells():
+    glued = ("2020年示例局政府信息公开工作年度报告 二、主动公开政府信息情况 第二十条第（一）项信息内容"
+             "本年新制作数量本年新公开数量对外公开总数量规章000规范性文件898989").encode()
+    kept = parse(glued, "g.txt")
+    assert kept.error is None and kept.to_record()["t2"]["normative_docs.made"] is None
+    refused = parse(glued, "g.txt", bad_cells="fail")
+    assert refused.error.startswith("g.txt: 3 undecided cell(s) could not be read")
+    with pytest.raises(ValueError):
+        parse(glued, "g.txt", bad_cells="guess")

@@ -341,7 +341,7 @@ def test_unreadable_paths_give_one_line_errors(tmp_path):
 def test_a_parser_crash_is_this_documents_error(tmp_path, monkeypatch):
     (tmp_path / "a.html").write_bytes(b"<html></html>")
 
-    def crash(raw, source="", max_bytes=0):
+    def crash(raw, source="", max_bytes=0, bad_cells="null"):
         raise RuntimeError("bug\nin parser")
 
     monkeypatch.setattr(parsers, "parse", crash)
