@@ -31,11 +31,12 @@ def is_value_text(text: str | None) -> bool:
     """True for what can sit in a value cell: a number (with unit), blank, a dash or 无."""
     if text is None:
         return True
-    if text.isdigit() and text.isascii():
+    t = text.strip()
+    if not t or (t.isdigit() and t.isascii()):
         return True
-    if len(text) > 4 and text.lstrip()[:1] >= "\u2e80":
+    if len(t) > 4 and t[0] >= "\u2e80":
         return False  # a label: value cells hold at most a short word (无, 万元) after digits
-    t = clean_cell(text)
+    t = clean_cell(t)
     return t == "" or t in DASHES or t == "无" or bool(_NUMBER.match(t))
 
 

@@ -72,17 +72,20 @@ def split_pipe_line(line: str) -> list[str]:
 def _regroup_cell_lines(lines: list[tuple[int, str]]) -> Iterator[RawRow]:
     """The seed's shape: one `cell |` per line, `|`-only lines where the grid had no cell."""
     cells: list[str] = []
+    has_value = False
     start = lines[0][0] if lines else 0
     for number, line in lines:
         if _PIPES_ONLY.match(line):
             yield from _flush(cells, start)
-            cells, start = [], number + 1
+            cells, has_value, start = [], False, number + 1
             continue
         cell = line.rstrip()[:-1].strip()
-        if cells and not is_value_text(cell) and any(is_value_text(c) for c in cells):
+        value = is_value_text(cell)
+        if has_value and not value:
             yield from _flush(cells, start)
-            cells, start = [], number
+            cells, has_value, start = [], False, number
         cells.append(cell)
+        has_value = has_value or value
     yield from _flush(cells, start)
 
 
