@@ -158,17 +158,24 @@ def _t4_piece(tables: Tables, row: RawRow) -> None:
 
 
 def place_cells(row: RawRow, width: int, columns: tuple[str, ...] = ()) -> list[str] | None:
-    """A row's value cells, one per column: as printed when the count fits; else without the empty
-    span fillers when that leaves one per column; else under their column headers; else trimmed."""
+    """A row's value cells, one per column, when there is a single way to place them."""
+    options = cell_options(row, width, columns)
+    return list(options[0]) if len(options) == 1 else None
+
+
+def cell_options(row: RawRow, width: int, columns: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Ways to place a row's value cells, one per column: as printed when the count fits; else
+    without the empty span fillers when that leaves one per column; else under their column
+    headers; else trimmed at the ends (several ways when fillers sit at both ends)."""
     if len(row.values) == width:
-        return row.values
+        return [tuple(row.values)]
     printed = [v for v in row.values if v]
     if len(printed) == width:
-        return printed
+        return [tuple(printed)]
     placed = by_header(row, columns)
     if placed is not None and sum(1 for v in placed if v) == len(printed):
-        return placed
-    return fit(row.values, width)
+        return [tuple(placed)]
+    return fit_options(row.values, width, row_adds_up if width == 7 else None)
 
 
 def by_header(row: RawRow, columns: tuple[str, ...]) -> list[str] | None:
@@ -187,13 +194,33 @@ def by_header(row: RawRow, columns: tuple[str, ...]) -> list[str] | None:
 
 
 def fit(values: list[str], width: int) -> list[str] | None:
-    """Trim span fillers (empty cells) at either end until the row has `width` cells."""
-    vals = list(values)
-    while len(vals) > width and vals[0] == "":
-        vals.pop(0)
-    while len(vals) > width and vals[-1] == "":
-        vals.pop()
-    return vals if len(vals) == width else None
+    """Drop span fillers (empty cells) at the ends until the row has `width` cells, if one way does."""
+    options = fit_options(values, width)
+    return list(options[0]) if len(options) == 1 else None
+
+
+def fit_options(values: list[str], width: int, adds_up=None) -> list[tuple[str, ...]]:
+    """The ways to drop span fillers (empty cells) at the ends until the row has `width` cells.
+
+    Where fillers sit at both ends there are several; `adds_up`, when given, keeps the ones whose
+    arithmetic holds.
+    """
+    excess = len(values) - width
+    if excess < 0:
+        return []
+    lead = next((i for i, v in enumerate(values) if v != ""), len(values))
+    trail = next((i for i, v in enumerate(reversed(values)) if v != ""), len(values))
+    options = sorted({tuple(values[i: len(values) - (excess - i)]) for i in range(excess + 1)
+                      if i <= lead and excess - i <= trail})
+    if adds_up is not None and len(options) > 1:
+        options = [o for o in options if adds_up(o)]
+    return options
+
+
+def row_adds_up(cells: tuple[str, ...]) -> bool:
+    """A 表三 row whose printed total (when printed) is the sum of its six parts."""
+    total = cells[-1].strip()
+    return total == "" or part_value(total) == sum(part_value(c.strip()) for c in cells[:-1])
 
 
 # ---- unlabeled 表三 rows --------------------------------------------------------------------
@@ -327,11 +354,13 @@ def cell_names(table: str, key: str, template: str) -> str:
     return ", ".join(f"{table}.{c}" for c in cols)
 
 
-def t3_candidates(reader: Reader, row: RawRow) -> list[tuple[str, ...]] | list[str] | None:
+def t3_candidates(row: RawRow) -> list[tuple[str, ...]]:
+    """The readings of a 表三 row: one when its cells are placed for sure, several when the row's own
+    arithmetic leaves a choice (glued digits, fillers at both ends), none when nothing fits."""
     if not row.glued:
-        fitted = place_cells(row, 7)
-        if fitted is not None:
-            return fitted
+        options = cell_options(row, 7)
+        if options:
+            return options
     run = " ".join(v for v in row.values if v)
     return solve(run, T3_SHAPE)
 
@@ -343,16 +372,34 @@ def read_t3(reader: Reader, tables: Tables, order: list[str]) -> None:
         row = tables.t3.get(key)
         if row is None:
             continue
-        found = t3_candidates(reader, row)
-        if found and isinstance(found[0], str):
-            chosen[key] = list(found)  # type: ignore[arg-type]
-        elif found and len(found) == 1:
+        found = t3_candidates(row)
+        if len(found) == 1:
             chosen[key] = list(found[0])
         else:
-            open_rows[key] = found or []  # type: ignore[assignment]
+            open_rows[key] = found
+    chosen.update(settle_by_layout(reader, tables, chosen, open_rows))
     if open_rows:
         chosen.update(resolve_by_columns(reader, tables, chosen, open_rows))
     _emit_t3(reader, tables, order, chosen)
+
+
+def settle_by_layout(reader: Reader, tables: Tables, chosen: dict[str, list[str]],
+                     open_rows: dict[str, list[tuple[str, ...]]]) -> dict[str, list[str]]:
+    """Fillers at both ends of a row: where every settled row of the same width holds its values in
+    its last 7 cells (a grid whose spans were expanded), place this one the same way."""
+    settled: dict[str, list[str]] = {}
+    for key, options in list(open_rows.items()):
+        row = tables.t3[key]
+        peers = [k for k in chosen if len(tables.t3[k].cells) == len(row.cells) > 7]
+        last = tuple(row.cells[-7:])
+        if row.glued or last not in options or not peers:
+            continue
+        if all(tables.t3[k].cells[-7:] == chosen[k] for k in peers):
+            settled[key] = list(last)
+            del open_rows[key]
+            reader.warnings.append(f"t3.{key}: empty cells at both ends of the row; placed like the "
+                                   f"{len(peers)} other rows of its width (values in the last 7 cells)")
+    return settled
 
 
 def _emit_t3(reader: Reader, tables: Tables, order: list[str], chosen: dict[str, list[str]]) -> None:
@@ -394,15 +441,16 @@ def resolve_by_columns(reader: Reader, tables: Tables, chosen: dict[str, list[st
     decided = {}
     for i, key in enumerate(keys):
         picks = {c[i] for c in survivors}
-        run = " ".join(tables.t3[key].values)
+        row = tables.t3[key]
+        printed = " ".join(row.values) if row.glued else " | ".join(row.values)
         if len(picks) == 1:
             decided[key] = list(picks.pop())
-            reader.warnings.append(f"t3.{key}: {run!r} has {len(options[i])} readings whose row total adds up; "
-                                   f"chose {'|'.join(decided[key])}, the one the column sums allow")
+            reader.warnings.append(f"t3.{key}: {printed!r} has {len(options[i])} readings whose row total adds "
+                                   f"up; chose {'|'.join(decided[key])}, the one the column sums allow")
         else:
-            reader.warnings.append(f"{cell_names('t3', key, reader.template)}: cells run together as {run!r} and neither row "
-                                   f"nor column sums decide ({len(options[i])} readings); left null "
-                                   f"({tables.t3[key].where})")
+            reader.warnings.append(f"{cell_names('t3', key, reader.template)}: printed as {printed!r}, "
+                                   f"{len(options[i])} readings and neither row nor column sums decide; "
+                                   f"left null ({row.where})")
     return decided
 
 
