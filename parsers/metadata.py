@@ -14,7 +14,8 @@ _AGENCY = re.compile(r"(?:发布机构|发文机构|发文单位|公开主体|�
 _SOURCE = re.compile(r"(?:信息来源|来源)" + _SEP + _CJK_NAME)
 _DATE = re.compile(r"(?:生成日期|成文日期|发文日期|产生日期|发布日期|发布时间|公开日期|(?<!统计)时间)" + _SEP
                    + r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_TITLE = re.compile(r"([\u4e00-\u9fff()]{2,40}?)(20\d{2}|19\d{2})年度?的?(?:政府)?信息公开(?:工作)?(?:年度)?报告")
+_YEAR_THEN_TITLE = re.compile(r"(?:20\d{2}|19\d{2})年度?的?(?:政府)?信息公开(?:工作)?(?:年度)?报告")
+_NAME_BEFORE = re.compile(r"[\u4e00-\u9fff()]{2,40}\Z")
 _TITLE_YEAR_FIRST = re.compile(r"(?:20\d{2}|19\d{2})年度?([\u4e00-\u9fff()]{2,30}?)(?:政府)?信息公开(?:工作)?(?:年度)?报告")
 _TITLE_YEAR = re.compile(r"(20\d{2}|19\d{2})年度?[^\d。]{0,40}?信息公开(?:工作)?(?:年度)?报告")
 _PERIOD = re.compile(r"统计(?:期限|时限|时间段|数据时限|周期|时间|区间)[^\d]{0,12}(20\d{2})")
@@ -80,8 +81,11 @@ def _agency(text: str, titles: tuple[str, str]) -> str | None:
 def _title_agency(titles: tuple[str, str]) -> str | None:
     """The agency a title names: `XX县2020年政府信息公开工作年度报告` or `2020年XX局政府信息公开…`."""
     for flat in titles:
-        if t := _TITLE.search(flat) or _TITLE_YEAR_FIRST.search(flat):
-            return t.group(1)
+        for m in _YEAR_THEN_TITLE.finditer(flat):
+            if before := _NAME_BEFORE.search(flat, max(0, m.start() - 40), m.start()):
+                return before.group(0)
+        if m := _TITLE_YEAR_FIRST.search(flat):
+            return m.group(1)
     return None
 
 
@@ -89,7 +93,7 @@ def _year(text: str, titles: tuple[str, str], published: str | None) -> tuple[in
     for flat in titles:
         if m := _TITLE_YEAR.search(flat):
             return int(m.group(1)), "title"
-    if m := _PERIOD.search(_squash(text)):
+    if m := _PERIOD.search(text):
         return int(m.group(1)), "period sentence"
     if published:
         return int(published[:4]) - 1, "publication year - 1"
