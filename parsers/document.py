@@ -19,6 +19,7 @@ from parsers.model import (
     Report,
     UnsupportedFormat,
 )
+from parsers.pdf import pages_of
 from parsers.rows import RawRow, grid_to_rows, text_to_rows
 from parsers.templates import t3_rows_for
 
@@ -35,7 +36,7 @@ def sniff_format(raw: bytes) -> str:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return "docx" if b"word/" in raw[:65536] else "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE: Word 97-2003 .doc and WPS .wps (read via LibreOffice)
         return "doc"
     if _HTML.search(head) and not head.startswith(b"{"):
         return "html"
@@ -120,6 +121,14 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
         from parsers.pdf import pdf_to_rows
 
         return pdf_to_rows(raw)
+    if fmt == "docx":
+        from parsers.docx import docx_to_rows
+
+        return docx_to_rows(raw)
+    if fmt == "doc":
+        from parsers.doc import doc_to_rows
+
+        return doc_to_rows(raw)
     raise UnsupportedFormat(f"{fmt} documents are not read yet")
 
 
@@ -186,6 +195,7 @@ def tables_to_cells(report: Report, tables: records.Tables, rows: list[RawRow], 
     records.derive_blank_totals(reader)
     records.blank_warnings(reader)
     report.cells = reader.cells
+    report.pages = pages_of(tables)
     report.extra_rows = tables.extra
     report.warnings += tables.warnings + reader.warnings
     report.checks = run_checks(report.cells)

@@ -72,6 +72,7 @@ class Report:
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    pages: dict[str, list[int]] | None = None  # PDF: table -> pages it was read from {"t3": [3, 4]}
 
     def table(self, name: str) -> list[Cell]:
         return [c for c in self.cells if c.table == name]
@@ -104,6 +105,7 @@ class Report:
             "t4": None if failed else self.t4(),
             "extra_rows": None if failed else self.extra_rows,
             "checks": None if failed else self.checks,
+            "pages": None if failed else self.pages,
             "warnings": self.warnings,
             "error": self.error,
         }

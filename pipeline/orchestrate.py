@@ -179,9 +179,17 @@ def _with_id(prov: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_bytes(raw: bytes, source: str, max_bytes: int = MAX_BYTES, bad_cells: str = "null") -> Report:
-    """parsers.parse, with a guard: a parser bug becomes this document's error, not the run's."""
+    """parsers.parse, with a guard: a parser bug becomes this document's error, not the run's.
+    PDF, DOCX and DOC are parsed in a child process with a time and memory limit
+    (pipeline.isolate); text and HTML, cheap and pure Python, in this process."""
+    from pipeline.isolate import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, parse_isolated
+
     try:
-        report = parsers.parse(raw, source, max_bytes=max_bytes, bad_cells=bad_cells)
+        if parsers.sniff_format(raw) in ("pdf", "docx", "doc", "zip"):
+            report = parse_isolated(raw, source, timeout_s=DEFAULT_TIMEOUT_S, memory_mb=DEFAULT_MEMORY_MB,
+                                    max_bytes=max_bytes, bad_cells=bad_cells)
+        else:
+            report = parsers.parse(raw, source, max_bytes=max_bytes, bad_cells=bad_cells)
     except Exception as exc:  # noqa: BLE001 - one broken document must never stop a batch
         report = Report(source=source, error=f"unexpected {type(exc).__name__}: {exc}")
     if report.error is not None:

@@ -13,7 +13,7 @@ from parsers import parse, sniff_format
         (b"", "empty file"),
         (b"   \n\t  ", "empty file"),
         (bytes(range(256)) * 40, "binary"),
-        (b"PK\x03\x04" + b"\x00" * 100 + b"word/document.xml", "docx documents are not read yet"),
+        (b"PK\x03\x04" + b"\x00" * 100 + b"word/document.xml", "unreadable DOCX"),
         (b"%PDF-1.4\n%broken", "unreadable PDF"),
     ],
     ids=["empty", "whitespace", "binary-junk", "docx", "truncated-pdf"],
