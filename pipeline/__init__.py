@@ -1,6 +1,7 @@
 """The batch side: documents on disk -> parsers.parse -> the dataset's tables (CSV and Parquet)."""
 
-from pipeline.export import ExportError, read_frames, write_frames
+from pipeline.export import DatasetInvalid, ExportError, read_frames, write_frames
+from pipeline.loader import DatasetMissing, load
 from pipeline.normalize import SCHEMAS, records_to_frames
 from pipeline.orchestrate import (
     PipelineError,
@@ -11,5 +12,5 @@ from pipeline.orchestrate import (
     run_pipeline,
 )
 
-__all__ = ["ExportError", "PipelineError", "RawDirMissing", "RunSummary", "SCHEMAS", "iter_documents",
-           "parse_file", "read_frames", "records_to_frames", "run_pipeline", "write_frames"]
+__all__ = ["DatasetInvalid", "DatasetMissing", "ExportError", "PipelineError", "RawDirMissing", "RunSummary", "SCHEMAS",
+           "iter_documents", "load", "parse_file", "read_frames", "records_to_frames", "run_pipeline", "write_frames"]

@@ -20,12 +20,19 @@ import pandas as pd
 from pipeline.normalize import SCHEMAS
 
 FORMATS = ("csv", "parquet")
+EXCEL = "excel"  # <table>.csv in UTF-8 with a BOM, so that Excel shows the Chinese text
+WRITE_FORMATS = (*FORMATS, EXCEL)
 TABLES = tuple(SCHEMAS)
 SUMMARY_FILE = "run.json"
+DATAPACKAGE_FILE = "datapackage.json"
 
 
 class ExportError(Exception):
     """The dataset could not be written; the message is one line and names the file."""
+
+
+class DatasetInvalid(ExportError):
+    """The tables break their schema (pipeline.validate); nothing was written, the previous dataset stays."""
 
 
 Writer = Callable[[IO[bytes]], None]
@@ -33,39 +40,68 @@ Writer = Callable[[IO[bytes]], None]
 
 def write_frames(frames: dict[str, pd.DataFrame], clean_dir: str | os.PathLike[str],
                  formats: Iterable[str] = FORMATS, summary: dict[str, Any] | None = None) -> list[Path]:
-    """Write clean_dir/<name>.<format> for every frame (and run.json from `summary`); returns the paths."""
+    """Write clean_dir/<name>.<format> for every frame, datapackage.json describing them (and run.json
+    from `summary`); returns the paths.
+
+    The frames are validated first (pipeline.validate): tables that break their schema raise
+    DatasetInvalid and nothing is written. Format "excel" writes <name>.csv with a UTF-8 BOM."""
+    from pipeline.validate import validate_frames
+
     formats = _check_formats(formats)
+    validate_frames(frames)
     clean = Path(clean_dir)
     try:
         clean.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"{clean}: cannot create the directory: {_reason(exc)}") from exc
     jobs: list[tuple[Path, Writer]] = [
-        (clean / f"{name}.{fmt}", _table_writer(frame, fmt))
+        (clean / _file_name(name, fmt), _table_writer(frame, fmt))
         for name, frame in frames.items() for fmt in formats
     ]
+    if described := [name for name in frames if name in SCHEMAS]:
+        jobs.append((clean / DATAPACKAGE_FILE, _json_writer(_descriptor(described, formats))))
     if summary is not None:
         jobs.append((clean / SUMMARY_FILE, _json_writer(summary)))
     return replace_all(jobs)
 
 
+def _descriptor(tables: list[str], formats: tuple[str, ...]) -> dict[str, Any]:
+    from pipeline.datapackage import datapackage
+
+    fmt = "parquet" if formats == ("parquet",) else "csv"
+    return datapackage(tables, fmt, excel=EXCEL in formats)
+
+
 def _check_formats(formats: Iterable[str]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(formats))
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in WRITE_FORMATS]
     if unknown:
         raise ExportError(f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
+    if "csv" in chosen and EXCEL in chosen:
+        raise ExportError("formats 'csv' and 'excel' both write <table>.csv; choose one")
     return chosen
 
 
+def _file_name(name: str, fmt: str) -> str:
+    return f"{name}.{'csv' if fmt == EXCEL else fmt}"
+
+
 def _table_writer(frame: pd.DataFrame, fmt: str) -> Writer:
-    if fmt == "csv":
+    if fmt in ("csv", EXCEL):
+        encoding = "utf-8-sig" if fmt == EXCEL else "utf-8"
+
         def write_csv(fh: IO[bytes]) -> None:
-            frame.to_csv(fh, index=False, encoding="utf-8", lineterminator="\n")
+            frame.to_csv(fh, index=False, encoding=encoding, lineterminator="\n")
         return write_csv
 
     def write_parquet(fh: IO[bytes]) -> None:
         frame.to_parquet(fh, engine="pyarrow", index=False)
     return write_parquet
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """One DataFrame as a UTF-8 CSV file (temp + rename), e.g. the output of `nianbao compare --csv`."""
+    return replace_all([(Path(path), _table_writer(frame, "csv"))])[0]
 
 
 def _json_writer(data: dict[str, Any]) -> Writer:
@@ -157,5 +193,5 @@ def read_frames(clean_dir: str | os.PathLike[str], fmt: str = "parquet") -> dict
 def read_table(path: Path, schema: dict[str, str]) -> pd.DataFrame:
     if path.suffix == ".parquet":
         return pd.read_parquet(path, engine="pyarrow").astype(schema)
-    frame = pd.read_csv(path, dtype=schema, keep_default_na=False, na_values=[""], encoding="utf-8")
+    frame = pd.read_csv(path, dtype=schema, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     return frame.astype(schema)

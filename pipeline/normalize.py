@@ -1,4 +1,5 @@
-"""Parsed reports -> the dataset's tables. The only module that builds DataFrames.
+"""Parsed reports -> the dataset's tables. With the dataset modules it calls (pipeline.dataset,
+crossyear; validate, compare and quality read the tables), the only code that builds DataFrames.
 
 Every table has a fixed column set and order, and fixed dtypes (`SCHEMAS`), whatever the input,
 even an empty one. Rows are sorted by report_id (then source), cells keep the parser's order within
@@ -11,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +21,8 @@ import pandas as pd
 
 from parsers.model import Report
 from parsers.templates import T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, TEMPLATES
+from pipeline.agencies import Agency, AgencyResolver, load_overrides
+from pipeline.crosswalk import comparable_keys
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +31,30 @@ Item = tuple[Report, dict[str, Any]]
 STRING = "string"
 FLOAT = "Float64"
 INT = "Int64"
+BOOL = "boolean"
 
 WIDE_META = {"report_id": STRING, "agency": STRING, "year": INT, "template": STRING}
 
 CELLS_SCHEMA = {
-    "report_id": STRING, "agency": STRING, "year": INT, "template": STRING, "table": STRING,
-    "row_key": STRING, "column_key": STRING, "key": STRING, "value": FLOAT, "raw": STRING,
+    "report_id": STRING, "agency": STRING, "year": INT, "template": STRING, "table": STRING, "row_key": STRING, "column_key": STRING, "key": STRING, "value": FLOAT, "raw": STRING,
     "kind": STRING, "source": STRING, "sha256": STRING,
 }
 
 REPORTS_SCHEMA = {
     "report_id": STRING, "source": STRING, "sha256": STRING, "size_bytes": INT, "format": STRING,
-    "template": STRING, "year": INT, "agency": STRING, "published": STRING, "index_no": STRING,
-    "error": STRING, "checks_passed": INT, "checks_failed": INT, "failed_checks": STRING,
-    "warnings_count": INT, "warnings": STRING, "extra_rows": STRING,
+    "template": STRING, "year": INT, "agency": STRING, "agency_id": STRING, "published": STRING,
+    "index_no": STRING, "error": STRING, "checks_passed": INT, "checks_failed": INT, "failed_checks": STRING,
+    "warnings_count": INT, "warnings": STRING, "extra_rows": STRING, "narrative": STRING,
+}
+
+AGENCIES_SCHEMA = {
+    "agency_id": STRING, "name": STRING, "spellings": STRING, "province": STRING, "city": STRING,
+    "county": STRING, "region_source": STRING, "first_year": INT, "last_year": INT, "reports": INT,
+}
+
+CROSSCHECKS_SCHEMA = {
+    "check": STRING, "agency_id": STRING, "year": INT, "report_id": STRING, "other_report_id": STRING,
+    "ok": BOOL, "expected": FLOAT, "found": FLOAT, "detail": STRING,
 }
 
 
@@ -68,13 +83,20 @@ def wide_schema(table: str) -> dict[str, str]:
     return WIDE_META | {f"{table}.{k}": FLOAT for k in WIDE_KEYS[table]}
 
 
+COMPARABLE_META = WIDE_META | {"agency_id": STRING}
+COMPARABLE_SCHEMA = COMPARABLE_META | {k: FLOAT for k in comparable_keys()}
+
 SCHEMAS: dict[str, dict[str, str]] = {
     "reports": REPORTS_SCHEMA,
     "cells": CELLS_SCHEMA,
     "t2": wide_schema("t2"),
     "t3": wide_schema("t3"),
     "t4": wide_schema("t4"),
+    "comparable": COMPARABLE_SCHEMA,
+    "agencies": AGENCIES_SCHEMA,
+    "crosschecks": CROSSCHECKS_SCHEMA,
 }
+BASE_TABLES = ("reports", "cells", "t2", "t3", "t4")
 
 
 def make_report_id(sha256: str | None, source: str = "") -> str:
@@ -98,21 +120,54 @@ def source_of(item: Item) -> str:
     return prov.get("source") or report.source or ""
 
 
-def records_to_frames(items: list[Item]) -> dict[str, pd.DataFrame]:
-    """(Report, provenance) pairs -> {"reports", "cells", "t2", "t3", "t4"} DataFrames.
+def records_to_frames(items: list[Item], overrides: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
+    """(Report, provenance) pairs -> every table of SCHEMAS.
 
     provenance: {"source", "sha256", "size_bytes"} and optionally "report_id".
     Reports with `error` set appear in `reports` only; the others get one row in each wide table.
+    overrides: the agency override CSV (default data/agency_overrides.csv, where it exists).
+    The derived tables (comparable, agencies, crosschecks) are computed by pipeline.dataset.
     """
+    from pipeline.dataset import derive_tables
+
     ordered = sorted(items, key=lambda it: (report_id_of(it), source_of(it)))
+    resolver = AgencyResolver(load_overrides(overrides))
+    agencies = {report_id_of(it): resolver.resolve(it[0].agency, source_of(it)) for it in ordered}
     read = [it for it in ordered if it[0].error is None]
     frames = {
-        "reports": _frame([report_row(it) for it in ordered], REPORTS_SCHEMA),
+        "reports": _frame([report_row(it, agencies) for it in ordered], REPORTS_SCHEMA),
         "cells": _frame([row for it in read for row in cell_rows(it)], CELLS_SCHEMA),
     }
     for table in ("t2", "t3", "t4"):
         frames[table] = _frame([wide_row(it, table) for it in read], SCHEMAS[table])
-    return frames
+    return frames | derive_tables(frames, agency_rows(agencies, resolver, ordered))
+
+
+def agency_rows(agencies: dict[str, Agency | None], resolver: AgencyResolver,
+                ordered: list[Item]) -> list[dict[str, Any]]:
+    """One row per agency_id: canonical name, every spelling seen, region, years covered."""
+    years: dict[str, list[int]] = {}
+    for item in ordered:
+        agency = agencies[report_id_of(item)]
+        if agency is not None:
+            years.setdefault(agency.agency_id, [])
+            if item[0].year is not None:
+                years[agency.agency_id].append(item[0].year)
+    seen: dict[str, Agency] = {}
+    for a in agencies.values():  # an override's region wins over one read from a name
+        if a is not None and (a.agency_id not in seen or a.region.source == "override"):
+            seen[a.agency_id] = a
+    counts = Counter(a.agency_id for a in agencies.values() if a is not None)
+    return [{"agency_id": aid, "name": a.name, "spellings": " | ".join(sorted(resolver.spellings[aid])),
+             "province": a.region.province, "city": a.region.city, "county": a.region.county,
+             "region_source": a.region.source, "first_year": min(years[aid], default=None),
+             "last_year": max(years[aid], default=None), "reports": counts[aid]}
+            for aid, a in sorted(seen.items())]
+
+
+def frame(rows: list[dict[str, Any]], name: str) -> pd.DataFrame:
+    """A table of SCHEMAS from plain rows (missing keys are null)."""
+    return _frame(rows, SCHEMAS[name])
 
 
 def _frame(rows: list[dict[str, Any]], schema: dict[str, str]) -> pd.DataFrame:
@@ -165,13 +220,16 @@ def _rule_name(check: dict[str, Any]) -> str:
     return str(check.get("rule", "")).split(":", 1)[0].strip()
 
 
-def report_row(item: Item) -> dict[str, Any]:
+def report_row(item: Item, agencies: dict[str, Agency | None]) -> dict[str, Any]:
     report, prov = item
     failed = [c for c in report.checks if c.get("ok") is False]
+    agency = agencies.get(report_id_of(item))
+    narrative = getattr(report, "narrative", None)  # parsers.narrative.narrative_numbers, where wired
     return {
         "report_id": report_id_of(item), "source": source_of(item), "sha256": prov.get("sha256"),
         "size_bytes": prov.get("size_bytes"), "format": report.format, "template": report.template,
-        "year": report.year, "agency": report.agency, "published": report.published,
+        "year": report.year, "agency": report.agency, "agency_id": agency.agency_id if agency else None,
+        "published": report.published,
         "index_no": report.index_no, "error": report.error,
         "checks_passed": sum(1 for c in report.checks if c.get("ok") is True),
         "checks_failed": len(failed),
@@ -179,4 +237,5 @@ def report_row(item: Item) -> dict[str, Any]:
         "warnings_count": len(report.warnings),
         "warnings": " | ".join(report.warnings),
         "extra_rows": None if report.error else json.dumps(report.extra_rows, ensure_ascii=False, default=str),
+        "narrative": json.dumps(narrative, ensure_ascii=False, sort_keys=True) if narrative else None,
     }

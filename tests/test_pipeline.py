@@ -93,7 +93,7 @@ def rid(item: tuple[Report, dict]) -> str:
 
 def test_every_table_has_its_schema_columns_and_dtypes():
     out = frames()
-    assert list(out) == ["reports", "cells", "t2", "t3", "t4"]
+    assert list(out) == ["reports", "cells", "t2", "t3", "t4", "comparable", "agencies", "crosschecks"]
     for name, frame in out.items():
         assert list(frame.columns) == list(SCHEMAS[name]), name
         assert {c: str(t) for c, t in frame.dtypes.items()} == {c: str(pd.Series(dtype=t).dtype)
@@ -214,7 +214,7 @@ def test_csv_and_parquet_hold_the_same_content(tmp_path):
 
 def test_write_frames_writes_only_the_formats_asked_and_run_json(tmp_path):
     written = write_frames(frames(), tmp_path, formats=("csv",), summary={"documents": 3, "名": "示例"})
-    assert sorted(p.name for p in written) == sorted([f"{n}.csv" for n in SCHEMAS] + ["run.json"])
+    assert sorted(p.name for p in written) == sorted([f"{n}.csv" for n in SCHEMAS] + ["datapackage.json", "run.json"])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
     assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8")) == {"documents": 3, "名": "示例"}
     with pytest.raises(ExportError, match="unknown format 'xlsx'"):
@@ -384,7 +384,8 @@ def test_running_twice_gives_identical_files(tmp_path):
     run_pipeline(raw, tmp_path / "one", max_bytes=limit)
     run_pipeline(raw, tmp_path / "two", max_bytes=limit)
     assert snapshot(tmp_path / "one") == first == snapshot(tmp_path / "two")
-    assert sorted(first) == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet")] + ["run.json"])
+    assert sorted(first) == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet")]
+                                   + ["datapackage.json", "run.json"])
 
 
 def test_the_run_output_is_the_same_in_csv_and_parquet(tmp_path):
