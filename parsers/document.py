@@ -19,6 +19,7 @@ from parsers.model import (
     Report,
     UnsupportedFormat,
 )
+from parsers.narrative import narrative_numbers
 from parsers.pdf import pages_of
 from parsers.rows import RawRow, grid_to_rows, text_to_rows
 from parsers.templates import t3_rows_for
@@ -129,6 +130,8 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
         from parsers.doc import doc_to_rows
 
         return doc_to_rows(raw)
+    if fmt == "binary":
+        raise UnsupportedFormat("binary data, not a text, HTML, PDF or Word document")
     raise UnsupportedFormat(f"{fmt} documents are not read yet")
 
 
@@ -144,6 +147,7 @@ def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None
     if report.format == "text" and _MD_TABLE.search(text):
         report.format = "markdown"
     text = normalize_text(text)
+    report.narrative = narrative_numbers(text)
     meta = text_to_metadata(text, title)
     report.agency, report.published, report.index_no = meta.agency, meta.published, meta.index_no
     report.year = meta.year

@@ -72,6 +72,7 @@ class Report:
     checks: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    narrative: dict[str, int] = field(default_factory=dict)  # numbers quoted in the prose (收到申请N件…)
     pages: dict[str, list[int]] | None = None  # PDF: table -> pages it was read from {"t3": [3, 4]}
 
     def table(self, name: str) -> list[Cell]:
@@ -106,6 +107,7 @@ class Report:
             "extra_rows": None if failed else self.extra_rows,
             "checks": None if failed else self.checks,
             "pages": None if failed else self.pages,
+            "narrative": None if failed else self.narrative,
             "warnings": self.warnings,
             "error": self.error,
         }

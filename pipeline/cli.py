@@ -12,6 +12,18 @@ from typing import Any, NoReturn
 
 import click
 
+from pipeline.agencies import OverridesError
+from pipeline.commands_dataset import EXCEL_OPTION, compare_command, quality_command, with_excel
+from pipeline.commands_fetch import (
+    FETCH_ERRORS,
+    crawl_options,
+    fetch_command,
+    fetch_options,
+    fetch_step,
+    locked,
+)
+from pipeline.commands_fetch import report as fetch_report
+from pipeline.crawl import FetchSummary, SourcesError
 from pipeline.export import FORMATS, ExportError
 from pipeline.orchestrate import MAX_BYTES, PipelineError, RunSummary, parse_file, run_pipeline
 
@@ -151,12 +163,16 @@ def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, ba
 @BAD_CELLS_OPTION
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Write the tables in this format; repeat the option for both. Default: csv and parquet.")
+@EXCEL_OPTION
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no summary line. The lines of documents that could not be read "
                    "are still printed on stderr.")
+@fetch_options
 def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, formats: tuple[str, ...],
-                quiet: bool) -> None:
-    """Parse every document under --raw and write the dataset to --clean.
+                excel: bool, quiet: bool, sources: Path | None, **fetch_params: Any) -> None:
+    """Parse every document under --raw and write the dataset to --clean; with --sources, first
+    crawl those sites into --raw (see `nianbao fetch --help`). One run at a time: the run holds
+    RAW/.crawl/nianbao.lock, and a second run exits 75 at once.
 
     \b
     Written to --clean, as <table>.csv (UTF-8) and <table>.parquet holding the same content:
@@ -179,18 +195,36 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
          data, in reports.failed_checks; it is not a failure of the run)
       1  at least one document could not be read (the dataset is still written), or the
          dataset could not be written
-      2  usage error (e.g. --raw does not exist, unknown --format)
+      2  usage error (e.g. --raw does not exist, unknown --format, bad --sources file)
+      75 another run holds the lock; nothing done
     """
     show_bar = not quiet and stderr_is_tty()
-    try:
-        summary = _run(raw_dir, clean_dir, max_bytes, formats or FORMATS, show_bar, bad_cells)
-    except (PipelineError, ExportError, OSError) as exc:
-        _fail(exc)
+    with locked(raw_dir):
+        fetched = _fetch(sources, raw_dir, fetch_params, show_bar, quiet) if sources else None
+        try:
+            summary = _run(raw_dir, clean_dir, max_bytes, with_excel(formats or FORMATS, excel), show_bar,
+                           bad_cells)
+        except (PipelineError, ExportError, OverridesError, OSError) as exc:
+            _fail(exc)
     for line in summary.errors:
         click.echo(line, err=True)
     if not quiet:
         click.echo(summary.line(clean_dir))
-    raise click.exceptions.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+    needs_person = summary.failed or (fetched is not None and fetched.needs_attention)
+    raise click.exceptions.Exit(EXIT_FAILED if needs_person else EXIT_OK)
+
+
+def _fetch(sources: Path, raw_dir: Path, params: dict[str, Any], show_bar: bool, quiet: bool) -> FetchSummary:
+    """The fetch step of `run --sources`: a bad sources file is a usage error, a broken archive a failure."""
+    try:
+        fetched = fetch_step(sources, raw_dir, crawl_options(**params), show_bar)
+    except SourcesError as exc:
+        click.echo(f"nianbao: error: {_one_line(str(exc))}", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE) from None
+    except FETCH_ERRORS as exc:
+        _fail(exc)
+    fetch_report(fetched, quiet)
+    return fetched
 
 
 def write_utf8_line(text: str) -> None:
@@ -221,3 +255,8 @@ def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...
     with logging_redirect_tqdm():
         return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, progress=progress,
                             bad_cells=bad_cells)
+
+
+main.add_command(fetch_command)
+main.add_command(compare_command)
+main.add_command(quality_command)

@@ -16,13 +16,14 @@ from typing import Any
 
 import parsers
 from parsers.model import Report
+from pipeline.archive import superseded_paths
 from pipeline.export import FORMATS, write_frames
 from pipeline.normalize import Item, make_report_id, records_to_frames
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 32 * 1024 * 1024
-SKIPPED_SUFFIXES = (".json", ".tmp")
+SKIPPED_SUFFIXES = (".json", ".tmp", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".lock")
 _HEAD_BYTES = 65536  # enough for parsers.sniff_format to tell docx from zip
 
 Progress = Callable[[list[Path]], Iterable[Path]]
@@ -238,7 +239,8 @@ def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[s
     if not root.is_dir():
         raise RawDirMissing(f"{root}: no such directory")
     formats = tuple(formats)
-    paths = list(iter_documents(root, exclude=[clean_dir]))
+    superseded = {p.resolve() for p in superseded_paths(root)}  # old versions of a changed report: kept, not parsed
+    paths = [p for p in iter_documents(root, exclude=[clean_dir]) if p.resolve() not in superseded]
     summary = RunSummary()
     items = collect(paths if progress is None else progress(paths), root, max_bytes, summary, bad_cells)
     frames = records_to_frames(items)

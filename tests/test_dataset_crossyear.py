@@ -18,14 +18,14 @@ NO_OVERRIDES = "/nonexistent/overrides.csv"
 
 
 def items(reports: list[tuple[dict, str, str]], narrative: bool = True) -> list[tuple]:
-    """Parse each synthetic report; attach the prose numbers as parsers.document will once wired."""
+    """Parse each synthetic report (parse reads the prose numbers); narrative=False drops them."""
     out = []
     for report, shape, name in reports:
         raw = SHAPES[shape](report)
         parsed = parsers.parse(raw, name)
         assert parsed.error is None, parsed.error
-        if narrative:
-            parsed.narrative = narrative_numbers(raw.decode("utf-8"))
+        if not narrative:
+            parsed.narrative = {}
         out.append((parsed, {"source": name, "sha256": hashlib.sha256(raw).hexdigest(), "size_bytes": len(raw)}))
     return out
 
@@ -109,6 +109,12 @@ def test_prose_counting_new_and_carried_over_together_is_accepted_and_said_so():
     frames = records_to_frames(items(made), overrides=NO_OVERRIDES)
     row = next(r for r in checks(frames, "narrative.received") if r["year"] == 2021)
     assert row["ok"] is True and "together" in row["detail"]
+
+
+def test_parse_reads_the_narrative_numbers():
+    report, shape, name = series()[0]
+    assert parsers.parse(SHAPES[shape](report), name).narrative == narrative_numbers(
+        SHAPES[shape](report).decode("utf-8"))
 
 
 def test_without_narrative_numbers_there_is_no_narrative_check():
