@@ -57,17 +57,22 @@ def _declared_charset(raw: bytes) -> str | None:
     match = _META_CHARSET.search(raw[:_PRESCAN])
     if match is None:
         return None
-    label = match.group(1).decode("ascii").lower()
+    name = canonical_charset(match.group(1).decode("ascii"))
+    # As in browsers, a <meta> claiming UTF-16/32 (no BOM) means UTF-8.
+    return "utf-8" if name and name.startswith(("utf-16", "utf-32")) else name
+
+
+def canonical_charset(label: str) -> str | None:
+    """A charset label as a Python codec name, every GB label (gb2312, gbk, x-gbk…) as gb18030;
+    None when Python knows no such codec."""
+    label = label.strip().lower()
     if label in _GB_LABELS:
         return "gb18030"
     try:
         name = codecs.lookup(label).name
     except LookupError:
         return None
-    if name in ("gb2312", "gbk"):
-        return "gb18030"
-    # As in browsers, a <meta> claiming UTF-16/32 (no BOM) means UTF-8.
-    return "utf-8" if name.startswith(("utf-16", "utf-32")) else name
+    return "gb18030" if name in ("gb2312", "gbk") else name
 
 
 def _candidates(raw: bytes, declared: str | None) -> list[str]:

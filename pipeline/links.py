@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -19,11 +18,10 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-from parsers.html import decode_html
+from parsers.html import canonical_charset, decode_html
 
 ATTACHMENT_EXTS = frozenset({"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd"})
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-_GB = frozenset({"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "csgb2312", "euc-cn"})
 
 # Link text: an annual report on government information disclosure, in any of its printed names.
 _REPORT_TEXT = re.compile(
@@ -90,14 +88,7 @@ def http_charset(content_type: str | None) -> str | None:
     match = _CHARSET.search(content_type or "")
     if match is None:
         return None
-    label = match.group(1).lower()
-    if label in _GB:
-        return "gb18030"
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    return "gb18030" if name in ("gb2312", "gbk") else name
+    return canonical_charset(match.group(1))
 
 
 def read_page(text: str, url: str, region_xpath: str | None = None) -> Page:
