@@ -7,7 +7,7 @@ from collections import Counter
 
 from parsers import records
 from parsers.checks import run_checks
-from parsers.labels import normalize_label, normalize_text
+from parsers.labels import normalize_text
 from parsers.metadata import text_to_metadata
 from parsers.model import (
     BAD_CELL_KINDS,
@@ -104,7 +104,19 @@ def _parse_into(report: Report, raw: bytes, max_bytes: int) -> None:
 
 
 def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
-    """(rows, plain text, title) for each format this package reads."""
+    """(rows, plain text through normalize_text, title) for each format this package reads."""
+    if fmt == "text":
+        text = decode_text(raw)
+        if _looks_binary(text):
+            raise UnsupportedFormat("binary data, not a text report")
+        text = normalize_text(text)
+        return text_to_rows(text, normalized=True), text, None
+    rows, text, title = _read_format(fmt, raw)
+    return rows, normalize_text(text), title
+
+
+def _read_format(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
+    """(rows, plain text, title) of the formats read into grids."""
     if fmt == "html":
         from parsers.html import decode_html, html_title, html_to_grids_and_text
 
@@ -112,12 +124,6 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
         grids, text = html_to_grids_and_text(doc)
         rows = [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")]
         return rows, text, html_title(doc)
-    if fmt == "text":
-        text = decode_text(raw)
-        if _looks_binary(text):
-            raise UnsupportedFormat("binary data, not a text report")
-        text = normalize_text(text)
-        return text_to_rows(text, normalized=True), text, None
     if fmt == "pdf":
         from parsers.pdf import pdf_to_rows
 
@@ -144,9 +150,9 @@ def _looks_binary(text: str) -> bool:
 
 
 def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None) -> None:
+    """Metadata, tables, checks and warnings of a document, from its rows and normalized text."""
     if report.format == "text" and _MD_TABLE.search(text):
         report.format = "markdown"
-    text = normalize_text(text)
     report.narrative = narrative_numbers(text)
     meta = text_to_metadata(text, title)
     report.agency, report.published, report.index_no = meta.agency, meta.published, meta.index_no
@@ -156,7 +162,7 @@ def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None
     tables = records.rows_to_tables(rows)
     flat = "".join(text.split())
     if not has_template_tables(tables, flat):
-        _no_tables(report, text)
+        _no_tables(report, flat)
         return
     tables_to_cells(report, tables, rows, flat)
 
@@ -168,8 +174,7 @@ def has_template_tables(tables: records.Tables, flat: str) -> bool:
     return bool(tables.t2) and any(m in flat for marks in records.T2_MARKERS.values() for m in marks)
 
 
-def _no_tables(report: Report, text: str) -> None:
-    flat = normalize_label(text)
+def _no_tables(report: Report, flat: str) -> None:
     if "信息公开" not in flat:
         raise NotAReport("no government information-disclosure report in the text")
     if report.year and report.year < 2019 or any(m in flat for m in _PRE2019):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import os
 import re
 import threading
@@ -439,5 +438,3 @@ def fetch_urls(urls: Iterable[str], raw_dir: str | os.PathLike[str], *, options:
     return crawl_sites(sites, raw_dir, options, on_event)
 
 
-def summary_json(summary: FetchSummary) -> str:
-    return json.dumps(summary.to_dict(), ensure_ascii=False)
