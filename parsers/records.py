@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from parsers.cells import Reading, UnreadableCell, read_count, read_money
-from parsers.checks import result_parts
+from parsers.checks import check_balance, check_results, result_parts
 from parsers.labels import normalize_label, strip_numbering
 from parsers.model import BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, UNREADABLE, Cell
 from parsers.rows import RawRow
@@ -455,16 +455,9 @@ def resolve_by_columns(reader: Reader, tables: Tables, chosen: dict[str, list[st
 
 
 def t3_columns_add_up(values: dict[str, list[float]]) -> bool:
-    needed = ("new_received", "carried_over", "results_total", "carried_forward")
-    if not all(k in values for k in needed):
-        return False
-    for c in range(7):
-        if values["new_received"][c] + values["carried_over"][c] != (
-                values["results_total"][c] + values["carried_forward"][c]):
-            return False
-        if sum(values[k][c] for k in result_parts(values)) != values["results_total"][c]:
-            return False
-    return True
+    """The 表三 column relations of checks.py (balance, results) hold for these rows."""
+    t3 = {row: dict(zip(T3_COLUMNS, cells, strict=True)) for row, cells in values.items()}
+    return check_balance(t3)["ok"] is True and check_results(t3)["ok"] is True
 
 
 def read_t4(reader: Reader, tables: Tables) -> None:
