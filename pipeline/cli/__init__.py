@@ -1,0 +1,15 @@
+"""The command line (`nianbao …`, `python -m pipeline …`): the only code that knows click and the terminal.
+
+May use: pipeline.engine (the run), pipeline.collect (fetching), pipeline.dataset (reading the tables).
+Each command turns library errors into one line on stderr and an exit status; no work is done here.
+
+    main.py       the `nianbao` group; registers every command
+    common.py     exit codes, one-line errors, sizes, options shared by parse and run
+    documents.py  parse, run
+    fetch.py      fetch (and the crawl options of run)
+    dataset.py    compare, quality (and --excel)
+"""
+
+from pipeline.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,90 @@
+"""What every command shares: exit codes, one-line errors, sizes, the options of parse and run."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from pipeline.engine.orchestrate import MAX_BYTES
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_DEFAULT_SIZE = f"{MAX_BYTES // 1024**2}M"
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
+
+
+class ByteSize(click.ParamType):
+    """A size in bytes: 33554432, 512K, 32M, 1G (K/M/G are powers of 1024)."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", str(value))
+        unit = m.group(2).upper() if m else None
+        if m is None or unit not in _UNITS or int(m.group(1)) < 1:
+            self.fail(f"{value!r} is not a size such as 33554432, 512K, 32M or 1G", param, ctx)
+        return int(m.group(1)) * _UNITS[unit]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(exc: BaseException) -> NoReturn:
+    """A library error as one line on stderr, exit 1."""
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        message = f"{exc.filename}: {exc.strerror}"
+    else:
+        message = str(exc) or type(exc).__name__
+    click.echo(f"nianbao: error: {_one_line(message)}", err=True)
+    raise click.exceptions.Exit(EXIT_FAILED)
+
+
+class GuardedGroup(click.Group):
+    """Turns an unexpected exception into one line on stderr (exit 1), unless --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            click.echo(f"nianbao: unexpected error: {type(exc).__name__}: {_one_line(str(exc))} "
+                       "(run with --debug for the traceback)", err=True)
+            raise click.exceptions.Exit(EXIT_FAILED) from None
+
+
+MAX_BYTES_OPTION = click.option(
+    "--max-bytes", type=ByteSize(), default=_DEFAULT_SIZE, show_default=True,
+    help="Refuse documents larger than SIZE (bytes, or with a K/M/G suffix: 512K, 32M). A refused "
+         "file is judged by its size alone, never read, and counts as a document that could not be read.")
+
+
+BAD_CELLS_OPTION = click.option(
+    "--bad-cells", type=click.Choice(["null", "fail"]), default="null", show_default=True,
+    help="Cells that cannot be read (glued digits the arithmetic cannot decide, text where a number "
+         "belongs): 'null' keeps the report with those cells null and named in its warnings; 'fail' "
+         "counts the report as one that could not be read (its error counts the cells by kind).")
+
+
+def write_utf8_line(text: str) -> None:
+    """One line on stdout in UTF-8 whatever the locale, flushed (so a reader sees each record at once)."""
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        click.echo(text)
+        return
+    sys.stdout.flush()
+    binary.write(text.encode("utf-8") + b"\n")
+    binary.flush()
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+

@@ -1,0 +1,57 @@
+"""The derived tables of the dataset, computed from the base tables (dataset code: DataFrames).
+
+- `comparable`: one row per report read, the measures that mean the same under both templates
+  (pipeline.dataset.crosswalk), so that years 2019–2020 and 2021 on sit in one column each.
+- `agencies`: one row per agency_id (pipeline.dataset.agencies).
+- `crosschecks`: checks across reports (pipeline.dataset.crossyear).
+
+A derived sum is null when any of its parts is null: a missing row is never taken as 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pipeline.dataset.crosswalk import comparable_keys, derived_parts
+from pipeline.dataset.crossyear import crosschecks
+from pipeline.dataset.schema import COMPARABLE_META, COMPARABLE_SCHEMA, WIDE_META, frame
+
+
+def derive_tables(frames: dict[str, pd.DataFrame], agency_rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
+    comparable = comparable_frame(frames)
+    ids = frames["reports"].set_index("report_id")["agency_id"]
+    comparable["agency_id"] = comparable["report_id"].map(ids).astype(COMPARABLE_META["agency_id"])
+    return {
+        "comparable": comparable,
+        "agencies": frame(agency_rows, "agencies"),
+        "crosschecks": crosschecks(comparable, frames["reports"]),
+    }
+
+
+def comparable_frame(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """t2/t3/t4 (one row per report, same order) -> the comparable measures."""
+    wide = pd.concat([frames["t3"].reset_index(drop=True)]  # the wide tables share their row order
+                     + [frames[n].drop(columns=list(WIDE_META)).reset_index(drop=True) for n in ("t2", "t4")], axis=1)
+    columns = {c: wide[c] for c in WIDE_META} | {"agency_id": pd.Series(pd.NA, index=wide.index)}
+    for key in comparable_keys():
+        columns[key] = comparable_column(wide, key)
+    out = pd.DataFrame(columns, columns=list(COMPARABLE_SCHEMA))
+    return out.astype(COMPARABLE_SCHEMA).reset_index(drop=True)
+
+
+def comparable_column(wide: pd.DataFrame, key: str) -> pd.Series:
+    parts = derived_parts(key)
+    if not parts:
+        return wide[key]
+    total = strict_sum(wide, parts)
+    if ".other_all." in key:  # the 2019 single （六） (also printed by some 2021 reports), else the 2021 sum
+        single = wide[key.replace(".other_all.", ".other.")]
+        return single.where(single.notna(), total)
+    return total
+
+
+def strict_sum(wide: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Row sums that are null when any part is null."""
+    return wide[list(columns)].astype("Float64").sum(axis=1, skipna=False, min_count=len(columns))

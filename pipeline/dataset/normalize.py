@@ -1,0 +1,154 @@
+"""Parsed reports -> the dataset's tables. With the dataset modules it calls (pipeline.dataset.derive,
+crossyear; validate, compare and quality read the tables), the only code that builds DataFrames.
+
+Every table has a fixed column set and order, and fixed dtypes (`SCHEMAS`), whatever the input,
+even an empty one. Rows are sorted by report_id (then source), cells keep the parser's order within
+a report, so the same documents always give the same tables. Empty text is stored as null, so CSV
+(which cannot tell "" from null) and Parquet hold the same content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from parsers.model import Report
+from pipeline.dataset.agencies import Agency, AgencyResolver, load_overrides
+from pipeline.dataset.derive import derive_tables
+from pipeline.dataset.schema import CELLS_SCHEMA, REPORTS_SCHEMA, SCHEMAS, WIDE_KEYS
+from pipeline.dataset.schema import frame_of as _frame
+
+log = logging.getLogger(__name__)
+
+Item = tuple[Report, dict[str, Any]]
+
+
+
+def make_report_id(sha256: str | None, source: str = "") -> str:
+    """The first 16 hex digits of the document's sha256 (stable across runs and renames).
+
+    A document whose bytes were never read (too large, unreadable) has no sha256; its id is taken
+    from its source path instead, so that every row of `reports` still has one.
+    """
+    if sha256:
+        return sha256[:16]
+    return hashlib.sha256(b"unread:" + source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def report_id_of(item: Item) -> str:
+    report, prov = item
+    return prov.get("report_id") or make_report_id(prov.get("sha256"), source_of(item))
+
+
+def source_of(item: Item) -> str:
+    report, prov = item
+    return prov.get("source") or report.source or ""
+
+
+def records_to_frames(items: list[Item], overrides: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
+    """(Report, provenance) pairs -> every table of SCHEMAS.
+
+    provenance: {"source", "sha256", "size_bytes"} and optionally "report_id".
+    Reports with `error` set appear in `reports` only; the others get one row in each wide table.
+    overrides: the agency override CSV (default data/agency_overrides.csv, where it exists).
+    The derived tables (comparable, agencies, crosschecks) are computed by pipeline.dataset.
+    """
+    ordered = sorted(items, key=lambda it: (report_id_of(it), source_of(it)))
+    resolver = AgencyResolver(load_overrides(overrides))
+    agencies = {report_id_of(it): resolver.resolve(it[0].agency, source_of(it)) for it in ordered}
+    read = [it for it in ordered if it[0].error is None]
+    frames = {
+        "reports": _frame([report_row(it, agencies) for it in ordered], REPORTS_SCHEMA),
+        "cells": _frame([row for it in read for row in cell_rows(it)], CELLS_SCHEMA),
+    }
+    for table in ("t2", "t3", "t4"):
+        frames[table] = _frame([wide_row(it, table) for it in read], SCHEMAS[table])
+    return frames | derive_tables(frames, agency_rows(agencies, resolver, ordered))
+
+
+def agency_rows(agencies: dict[str, Agency | None], resolver: AgencyResolver,
+                ordered: list[Item]) -> list[dict[str, Any]]:
+    """One row per agency_id: canonical name, every spelling seen, region, years covered."""
+    years: dict[str, list[int]] = {}
+    for item in ordered:
+        agency = agencies[report_id_of(item)]
+        if agency is not None:
+            years.setdefault(agency.agency_id, [])
+            if item[0].year is not None:
+                years[agency.agency_id].append(item[0].year)
+    seen: dict[str, Agency] = {}
+    for a in agencies.values():  # an override's region wins over one read from a name
+        if a is not None and (a.agency_id not in seen or a.region.source == "override"):
+            seen[a.agency_id] = a
+    counts = Counter(a.agency_id for a in agencies.values() if a is not None)
+    return [{"agency_id": aid, "name": a.name, "spellings": " | ".join(sorted(resolver.spellings[aid])),
+             "province": a.region.province, "city": a.region.city, "county": a.region.county,
+             "region_source": a.region.source, "first_year": min(years[aid], default=None),
+             "last_year": max(years[aid], default=None), "reports": counts[aid]}
+            for aid, a in sorted(seen.items())]
+
+
+def _meta(item: Item) -> dict[str, Any]:
+    report, _prov = item
+    return {"report_id": report_id_of(item), "agency": report.agency, "year": report.year,
+            "template": report.template}
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def cell_rows(item: Item) -> Iterable[dict[str, Any]]:
+    report, prov = item
+    meta = _meta(item) | {"source": source_of(item), "sha256": prov.get("sha256")}
+    for cell in report.cells:
+        yield meta | {
+            "table": cell.table, "row_key": cell.row or None, "column_key": cell.col,
+            "key": f"{cell.table}.{cell.key}", "value": _number(cell.value), "raw": cell.raw,
+            "kind": cell.kind,
+        }
+
+
+def wide_row(item: Item, table: str) -> dict[str, Any]:
+    report, _prov = item
+    row = _meta(item)
+    known = set(WIDE_KEYS[table])
+    for cell in report.table(table):
+        if cell.key in known:
+            row[f"{table}.{cell.key}"] = _number(cell.value)
+        else:
+            log.warning("%s: %s cell %r is not a canonical key; kept in cells only",
+                        source_of(item), table, cell.key)
+    return row
+
+
+def _rule_name(check: dict[str, Any]) -> str:
+    return str(check.get("rule", "")).split(":", 1)[0].strip()
+
+
+def report_row(item: Item, agencies: dict[str, Agency | None]) -> dict[str, Any]:
+    report, prov = item
+    failed = [c for c in report.checks if c.get("ok") is False]
+    agency = agencies.get(report_id_of(item))
+    narrative = getattr(report, "narrative", None)  # parsers.narrative.narrative_numbers, where wired
+    return {
+        "report_id": report_id_of(item), "source": source_of(item), "sha256": prov.get("sha256"),
+        "size_bytes": prov.get("size_bytes"), "format": report.format, "template": report.template,
+        "year": report.year, "agency": report.agency, "agency_id": agency.agency_id if agency else None,
+        "published": report.published,
+        "index_no": report.index_no, "error": report.error,
+        "checks_passed": sum(1 for c in report.checks if c.get("ok") is True),
+        "checks_failed": len(failed),
+        "failed_checks": ";".join(_rule_name(c) for c in failed),
+        "warnings_count": len(report.warnings),
+        "warnings": " | ".join(report.warnings),
+        "extra_rows": None if report.error else json.dumps(report.extra_rows, ensure_ascii=False, default=str),
+        "narrative": json.dumps(narrative, ensure_ascii=False, sort_keys=True) if narrative else None,
+    }
