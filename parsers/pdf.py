@@ -1,10 +1,13 @@
-"""PDF -> rows and text: pdfplumber tables, pypdfium2 text layer.
+"""PDF -> rows and text: ruled tables by pdfplumber's table finder, on pypdfium2's text layer.
 
-- pypdfium2 opens the file first (cheap): encrypted, damaged and over-long PDFs are refused there,
+- pypdfium2 opens the file once (cheap): encrypted, damaged and over-long PDFs are refused there,
   and a page with no text layer is a scan (OCR when the optional `[ocr]` extra is installed, else
-  an error: never zeros).
-- pdfplumber finds the ruled tables. A position covered by a merged cell comes back as None and
-  stays None (grid_to_rows drops it as "covered by a span"); an empty cell is "".
+  an error: never zeros). The same parse gives each page's text, chars and ruling lines.
+- Ruled tables: pdfplumber's table finder (cells from ruling-line intersections) runs on those
+  chars and lines (`fast_tables`, parsers/pdf_layer.py); a page whose reading is in doubt
+  (`placement_doubt`, `PageLayer.reason`) is read by pdfplumber itself, as it always was. A
+  position covered by a merged cell comes back as None and stays None (grid_to_rows drops it as
+  "covered by a span"); an empty cell is "".
 - A table cut by a page break is stitched as an explicit step (`stitch`): a vertical span continued
   at the top of the next page (printed there as an empty cell) becomes None, a label fragment
   continued there (`（四）无` | `法提供`) is put back on its origin cell, and a row split in two
@@ -18,6 +21,7 @@ Every row is named `page P table T row R`; `pages_of` turns that back into table
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 from collections.abc import Iterator
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 
 from parsers.cells import is_value_text
 from parsers.model import NotAReport, UnsupportedFormat
+from parsers.pdf_layer import PageLayer, page_layer
 from parsers.rows import RawRow, cells_to_row, text_to_rows
 
 MAX_PAGES = 200
@@ -61,18 +66,20 @@ class PdfTable:
     ends_page: bool  # nothing but a page number below it
     xs: list[float]  # left edge of each grid column
     right: float  # right edge of the table
+    reader: str = "pdfplumber"  # or "pdfium": chars and lines from pdfium's text layer (fast_tables)
 
 
 # ---- entry point --------------------------------------------------------------------------------
 
 
 def pdf_to_rows(raw: bytes, max_pages: int = MAX_PAGES) -> tuple[list[RawRow], str, str | None]:
-    texts = page_texts(raw, max_pages)
+    pages = read_pages(raw, max_pages)
+    texts = [page.text for page in pages]
     blank = [n for n, t in enumerate(texts, start=1) if not has_text(t)]
     if len(blank) == len(texts):
         return scanned_pdf(raw, texts, blank)
     text = "\n".join(texts)
-    rows = [row for table in stitch(read_tables(raw)) for row in table_rows(table)]
+    rows = [row for table in stitch(pages_tables(raw, pages)) for row in table_rows(table)]
     if not rows:  # no ruled tables: rows from the lines of the page text
         rows = [row for number, page in enumerate(texts, start=1) for row in text_table_rows(page, number)]
     if not rows and blank:
@@ -176,8 +183,20 @@ def scanned_pdf(raw: bytes, texts: list[str], blank: list[int]) -> tuple[list[Ra
 # ---- text layer (pypdfium2) ----------------------------------------------------------------------
 
 
+@dataclass
+class PdfPage:
+    text: str
+    layer: PageLayer | None  # chars and ruling lines for the fast table reader (None: not read)
+
+
 def page_texts(raw: bytes, max_pages: int = MAX_PAGES) -> list[str]:
     """The text of every page; refuses encrypted, damaged and over-long PDFs."""
+    return [page.text for page in read_pages(raw, max_pages, layers=False)]
+
+
+def read_pages(raw: bytes, max_pages: int = MAX_PAGES, layers: bool = True) -> list[PdfPage]:
+    """Every page's text and (layers=True) its chars and ruling lines, from one pdfium parse;
+    refuses encrypted, damaged and over-long PDFs."""
     import pypdfium2 as pdfium
 
     try:
@@ -191,15 +210,16 @@ def page_texts(raw: bytes, max_pages: int = MAX_PAGES) -> list[str]:
             raise TooManyPages(f"PDF has {len(doc)} pages, over the {max_pages}-page limit")
         if len(doc) == 0:
             raise BrokenPDF("unreadable PDF (no pages)")
-        return [_page_text(doc[i]) for i in range(len(doc))]
+        return [_read_page(doc[i], layers) for i in range(len(doc))]
     finally:
         doc.close()
 
 
-def _page_text(page) -> str:  # noqa: ANN001 - a pypdfium2 PdfPage
+def _read_page(page, layers: bool) -> PdfPage:  # noqa: ANN001 - a pypdfium2 PdfPage
     textpage = page.get_textpage()
     try:
-        return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+        text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+        return PdfPage(text, page_layer(page, textpage) if layers and has_text(text) else None)
     finally:
         textpage.close()
         page.close()
@@ -212,18 +232,38 @@ def _one_line(exc: BaseException) -> str:
 # ---- tables (pdfplumber) ------------------------------------------------------------------------
 
 
-def read_tables(raw: bytes) -> list[PdfTable]:
+def read_tables(raw: bytes, fast: bool = True) -> list[PdfTable]:
+    """Every ruled table of the PDF; fast=False reads every page with pdfplumber alone."""
+    return pages_tables(raw, read_pages(raw, layers=fast))
+
+
+def pages_tables(raw: bytes, pages: list[PdfPage]) -> list[PdfTable]:
+    """Ruled tables page by page: from pdfium's chars and lines where they place every table
+    confidently (`fast_tables`), else from pdfplumber (which parses only the pages it is asked for)."""
+    found: dict[int, list[PdfTable]] = {}
+    for number, page in enumerate(pages, start=1):
+        tables = fast_tables(page.layer, number) if page.layer is not None else None
+        if tables is not None:
+            found[number] = tables
+    slow = [n for n in range(1, len(pages) + 1) if n not in found]
+    if slow:
+        found.update(_plumber_tables(raw, slow))
+    return [t for number in sorted(found) for t in found[number]]
+
+
+def _plumber_tables(raw: bytes, numbers: list[int]) -> dict[int, list[PdfTable]]:
     import pdfplumber
 
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
     except Exception as exc:  # pdfminer raises many types for broken files
         raise BrokenPDF(f"unreadable PDF ({_one_line(exc)})") from None
-    found: list[PdfTable] = []
+    found: dict[int, list[PdfTable]] = {}
     with pdf:
-        for number, page in enumerate(pdf.pages, start=1):
+        for number in numbers:
+            page = pdf.pages[number - 1]
             try:
-                found.extend(_page_tables(page, number))
+                found[number] = list(_page_tables(page, page.find_tables(), number, "pdfplumber"))
             except Exception as exc:  # noqa: BLE001 - a damaged page stream
                 raise BrokenPDF(f"unreadable PDF page {number} ({_one_line(exc)})") from None
             finally:
@@ -231,8 +271,75 @@ def read_tables(raw: bytes) -> list[PdfTable]:
     return found
 
 
-def _page_tables(page, number: int) -> Iterator[PdfTable]:  # noqa: ANN001 - a pdfplumber Page
-    tables = page.find_tables()
+def fast_tables(layer: PageLayer, number: int) -> list[PdfTable] | None:
+    """pdfplumber's table finder run on pdfium's chars and lines; None when this page cannot be
+    placed confidently, and pdfplumber must read it (see `placement_doubt`)."""
+    if layer.reason is not None:
+        return None
+    from pdfplumber.table import TableFinder
+
+    tables = TableFinder(layer).tables
+    if any(placement_doubt(table.cells, layer.chars) for table in tables):
+        return None
+    return list(_page_tables(layer, tables, number, "pdfium"))
+
+
+WORD_GAP = 3.0  # pt: pdfplumber starts a new word (a space in the cell) past this gap
+EDGE_DOUBT = 0.5  # pt: vertical positions agree to float rounding
+
+
+def placement_doubt(cells: list[tuple], chars: list[dict]) -> str | None:
+    """Why a table read from pdfium's text layer might not be cell for cell pdfplumber's reading,
+    or None. Both put a glyph in the cell holding the middle of its box and split words at a
+    WORD_GAP gap; the tops agree, but a glyph's right edge may be off by its `width_doubt`
+    (parsers/pdf_layer.py). So the reading is in doubt when a glyph inside the table lies in no
+    cell, or its middle is within half that doubt of its cell's left or right side (EDGE_DOUBT of
+    its top or bottom), or when two glyphs of a line in a cell are within that doubt of a word break.
+    (Not caught: character spacing over WORD_GAP inside a text object set in a font that is not
+    embedded and that pdfium measures 2 pt wider than its widths say.)"""
+    by_mid = sorted(((ch["top"] + ch["bottom"]) / 2, (ch["x0"] + ch["x1"]) / 2, i) for i, ch in enumerate(chars))
+    mids = [m[0] for m in by_mid]
+    x0, top, x1, bottom = (min(c[0] for c in cells), min(c[1] for c in cells),
+                           max(c[2] for c in cells), max(c[3] for c in cells))
+    placed = 0
+    for cx0, ctop, cx1, cbottom in cells:
+        lo, hi = bisect.bisect_left(mids, ctop), bisect.bisect_left(mids, cbottom)
+        own = [chars[i] for mid_y, mid_x, i in by_mid[lo:hi] if cx0 <= mid_x < cx1]
+        placed += len(own)
+        for ch in own:
+            doubt = ch["width_doubt"] / 2
+            mid_x, mid_y = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+            if not (cx0 + doubt <= mid_x < cx1 - doubt and ctop + EDGE_DOUBT <= mid_y < cbottom - EDGE_DOUBT):
+                return f"glyph {ch['text']!r} on a cell edge"
+        if reason := _gap_doubt(own):
+            return reason
+    lo, hi = bisect.bisect_left(mids, top), bisect.bisect_left(mids, bottom)
+    if placed != sum(1 for _, mid_x, _ in by_mid[lo:hi] if x0 <= mid_x < x1):
+        return "a glyph inside the table in no cell"
+    return None
+
+
+def _gap_doubt(chars: list[dict]) -> str | None:
+    """Two glyphs of one line within the width doubt of a word break (lines as pdfplumber makes
+    them: tops within its tolerance, WORD_GAP)."""
+    chars = sorted(chars, key=lambda ch: (ch["top"], ch["x0"]))
+    lines: list[list[dict]] = []
+    for ch in chars:
+        if lines and ch["top"] - lines[-1][0]["top"] <= WORD_GAP:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+    for line in lines:
+        line.sort(key=lambda ch: ch["x0"])
+        for a, b in zip(line, line[1:], strict=False):
+            doubt = a["width_doubt"]
+            if abs(b["x0"] - a["x1"] - WORD_GAP) <= doubt and a["text"].strip() and b["text"].strip():
+                return f"gap between {a['text']!r} and {b['text']!r} near a word break"
+    return None
+
+
+def _page_tables(page, tables, number: int, reader: str) -> Iterator[PdfTable]:  # noqa: ANN001
+    """PdfTables of one page (page: a pdfplumber Page or a PageLayer; tables: its table finder's)."""
     if not tables:
         return
     tops = [c["top"] for c in page.chars if c["text"].strip()]
@@ -247,7 +354,7 @@ def _page_tables(page, number: int) -> Iterator[PdfTable]:  # noqa: ANN001 - a p
         xs = sorted({cell[0] for cell in table.cells})
         if len(xs) != len(grid[0]):
             xs = []
-        yield PdfTable(number, index, grid, not above, not below, xs, x1)
+        yield PdfTable(number, index, grid, not above, not below, xs, x1, reader)
 
 
 def clean_cell(value: str | None) -> str | None:
