@@ -140,7 +140,7 @@ def failed_checks(frames: dict[str, pd.DataFrame]) -> pd.Series:
         found.setdefault(rec["report_id"], []).extend(rec["failed_checks"].split(";"))
     cross = frames["crosschecks"]
     for rec in cross[cross["ok"].fillna(True).eq(False)].to_dict("records"):
-        found.setdefault(rec["report_id"], []).append(rec["check"])
+        found.setdefault(rec["report_id"], []).append(rec["check_name"])
     return pd.Series({rid: "; ".join(checks) for rid, checks in found.items()}, dtype="string")
 
 

@@ -33,7 +33,7 @@ NARRATIVE_MEASURES = {  # key of parsers.narrative -> the comparable columns who
 
 def crosschecks(comparable: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     rows = carry_rows(comparable) + narrative_rows(comparable, reports)
-    rows.sort(key=lambda r: (r["agency_id"] or "", r["year"] or 0, r["check"], r["report_id"]))
+    rows.sort(key=lambda r: (r["agency_id"] or "", r["year"] or 0, r["check_name"], r["report_id"]))
     return frame(rows, "crosschecks")
 
 
@@ -61,7 +61,7 @@ def carry_rows(comparable: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _duplicate(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
-    return {"check": "one_report_per_year", "agency_id": rec["agency_id"], "year": rec["year"],
+    return {"check_name": "one_report_per_year", "agency_id": rec["agency_id"], "year": rec["year"],
             "report_id": rec["report_id"], "other_report_id": kept["report_id"], "ok": False,
             "detail": f"a second report for {rec['year']}; the cross-year checks use {kept['report_id']}"}
 
@@ -74,7 +74,7 @@ def carry_row(prev: dict[str, Any], this: dict[str, Any]) -> dict[str, Any]:
     ok = False if wrong else (None if unknown else True)
     detail = (f"{prev['year']} 结转下年度 vs {this['year']} 上年结转: " + "; ".join(wrong)) if wrong else (
         f"null in {', '.join(unknown)}" if unknown else None)
-    return {"check": "carry_over", "agency_id": this["agency_id"], "year": this["year"],
+    return {"check_name": "carry_over", "agency_id": this["agency_id"], "year": this["year"],
             "report_id": this["report_id"], "other_report_id": prev["report_id"], "ok": ok,
             "expected": prev["t3_carried_forward_total"], "found": this["t3_carried_over_total"], "detail": detail}
 
@@ -104,7 +104,7 @@ def narrative_row(rec: dict[str, Any], key: str, quoted: int) -> dict[str, Any]:
             ok, detail = True, "prose counts 本年新收 + 上年结转 together"
     if ok is False:
         detail = f"prose says {quoted}, {' + '.join(columns)} is {_n(table)}"
-    return {"check": f"narrative.{key}", "agency_id": _none(rec["agency_id"]), "year": _none(rec["year"]),
+    return {"check_name": f"narrative.{key}", "agency_id": _none(rec["agency_id"]), "year": _none(rec["year"]),
             "report_id": rec["report_id"], "ok": ok, "expected": int(quoted), "found": table, "detail": detail}
 
 

@@ -50,7 +50,7 @@ META_FIELDS: dict[str, dict[str, Any]] = {
 }
 OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
     "cells": {
-        "table": {"description": "t2 (表二), t3 (表三) or t4 (表四)", "constraints": {"enum": ["t2", "t3", "t4"]}},
+        "table_key": {"description": "t2 (表二), t3 (表三) or t4 (表四)", "constraints": {"enum": ["t2", "t3", "t4"]}},
         "row_key": {"description": "Canonical row key (empty for 表四)"},
         "column_key": {"description": "Canonical column key"},
         "key": {"description": "The cell's key, table.row.column (t3.granted.total); its column in the wide "
@@ -104,7 +104,7 @@ OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
         "reports": {"description": "Number of documents", "constraints": {"minimum": 0}},
     },
     "crosschecks": {
-        "check": {"description": "carry_over (last year's 结转下年度 = this year's 上年结转, every column), "
+        "check_name": {"description": "carry_over (last year's 结转下年度 = this year's 上年结转, every column), "
                                  "one_report_per_year, or narrative.<key> (a number in the prose = the tables)",
                   "constraints": {"required": True, "pattern": "^(carry_over|one_report_per_year|narrative\\.[a-z_]+)$"}},
         "other_report_id": {"description": "The report compared with (last year's, or the one kept)",

@@ -146,7 +146,7 @@ def cell_rows(item: Item) -> Iterable[dict[str, Any]]:
         key = f"{cell.table}.{cell.key}"
         money = is_money(key)
         yield meta | {
-            "table": cell.table, "row_key": cell.row or None, "column_key": cell.col, "key": key,
+            "table_key": cell.table, "row_key": cell.row or None, "column_key": cell.col, "key": key,
             "value": None if money else _count(cell.value), "amount": _money(cell.value) if money else None,
             "raw": cell.raw, "kind": cell.kind, "page": getattr(cell, "page", None),
             "label": getattr(cell, "label", None), "header": getattr(cell, "header", None),

@@ -30,7 +30,7 @@ TIMESTAMP = "datetime64[ms, UTC]"  # fetch times, whole seconds, UTC
 WIDE_META = {"report_id": STRING, "agency": STRING, "year": INT, "template": STRING}
 
 CELLS_SCHEMA = {
-    "report_id": STRING, "agency": STRING, "year": INT, "template": STRING, "table": STRING,
+    "report_id": STRING, "agency": STRING, "year": INT, "template": STRING, "table_key": STRING,
     "row_key": STRING, "column_key": STRING, "key": STRING, "value": INT, "amount": FLOAT, "raw": STRING,
     "kind": STRING, "page": INT, "label": STRING, "header": STRING, "source": STRING, "sha256": STRING,
 }
@@ -54,7 +54,7 @@ AGENCIES_SCHEMA = {
 }
 
 CROSSCHECKS_SCHEMA = {
-    "check": STRING, "agency_id": STRING, "year": INT, "report_id": STRING, "other_report_id": STRING,
+    "check_name": STRING, "agency_id": STRING, "year": INT, "report_id": STRING, "other_report_id": STRING,
     "ok": BOOL, "expected": INT, "found": INT, "detail": STRING,
 }
 

@@ -32,7 +32,7 @@ def items(reports: list[tuple[dict, str, str]], narrative: bool = True) -> list[
 
 def checks(frames: dict[str, pd.DataFrame], check: str) -> list[dict]:
     cross = frames["crosschecks"]
-    return cross[cross["check"] == check].sort_values("year").to_dict("records")
+    return cross[cross["check_name"] == check].sort_values("year").to_dict("records")
 
 
 def test_carry_over_passes_when_last_years_carried_forward_is_this_years_carried_over():
@@ -119,7 +119,7 @@ def test_parse_reads_the_narrative_numbers():
 
 def test_without_narrative_numbers_there_is_no_narrative_check():
     frames = records_to_frames(items(series(), narrative=False), overrides=NO_OVERRIDES)
-    assert not frames["crosschecks"]["check"].str.startswith("narrative").any()
+    assert not frames["crosschecks"]["check_name"].str.startswith("narrative").any()
     assert frames["reports"]["narrative"].isna().all()
 
 
