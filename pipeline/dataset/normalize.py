@@ -30,6 +30,7 @@ from pipeline.dataset.schema import (
     WIDE_KEYS,
     column_name,
     is_money,
+    to_date,
 )
 from pipeline.dataset.schema import frame_of as _frame
 
@@ -176,17 +177,21 @@ def report_row(item: Item, agencies: dict[str, Agency | None]) -> dict[str, Any]
     failed = [c for c in report.checks if c.get("ok") is False]
     agency = agencies.get(report_id_of(item))
     narrative = getattr(report, "narrative", None)  # parsers.narrative.narrative_numbers, where wired
+    published = to_date(report.published)
+    warnings = list(report.warnings)
+    if report.published and published is None:
+        warnings.append(f"published: {report.published!r} is not a date; left null")
     return {
         "report_id": report_id_of(item), "source": source_of(item), "sha256": prov.get("sha256"),
         "size_bytes": prov.get("size_bytes"), "format": report.format, "template": report.template,
         "year": report.year, "agency": report.agency, "agency_id": agency.agency_id if agency else None,
-        "published": report.published,
+        "published": published,
         "index_no": report.index_no, **{k: prov.get(k) for k in PROVENANCE_SCHEMA}, "error": report.error,
         "checks_passed": sum(1 for c in report.checks if c.get("ok") is True),
         "checks_failed": len(failed),
         "failed_checks": ";".join(_rule_name(c) for c in failed),
-        "warnings_count": len(report.warnings),
-        "warnings": " | ".join(report.warnings),
+        "warnings_count": len(warnings),
+        "warnings": " | ".join(warnings),
         "extra_rows": None if report.error else json.dumps(report.extra_rows, ensure_ascii=False, default=str),
         "narrative": json.dumps(narrative, ensure_ascii=False, sort_keys=True) if narrative else None,
     }

@@ -186,3 +186,13 @@ def test_html_cells_carry_the_printed_label_and_the_column_header_where_it_lines
     assert "采购" in html.loc["t2.procurement.amount", "header"] and html.loc["t2.procurement.amount", "amount"] > 0
     assert pd.isna(html.loc["t2.procurement.amount", "value"])
     assert html.loc["t3.new_received.total", "label"].startswith("一、本年新收")
+
+
+def test_a_publication_date_that_is_not_a_date_is_null_with_a_warning():
+    from parsers.model import Report
+    from pipeline.dataset.normalize import records_to_frames
+
+    report = Report(source="x.txt", agency="示例县", year=2022, published="2023-02-30")
+    row = records_to_frames([(report, {"source": "x.txt", "sha256": "ab" * 32, "size_bytes": 1})])["reports"].iloc[0]
+    assert pd.isna(row["published"]) and row["warnings"] == "published: '2023-02-30' is not a date; left null"
+    assert row["warnings_count"] == 1
