@@ -50,6 +50,9 @@ class Cell:
     value: int | float | None
     raw: str | None  # the printed text, None when the cell is missing
     kind: str  # one of CELL_KINDS
+    page: int | None = None  # PDF: the page its row was read from
+    label: str | None = None  # the row's printed label(s), ' / '-separated
+    header: str | None = None  # the column header printed above it, where the header row lines up
 
     @property
     def key(self) -> str:

@@ -28,6 +28,7 @@ T3_SHAPE = Shape((COUNT,) * 7, ((0, 6),))
 T4_SHAPE = Shape((COUNT,) * 15, ((0, 4), (5, 9), (10, 14)))
 MAX_COMBINATIONS = 20000
 _NOTE = re.compile(r"\([^)]*\)$")
+_PAGE = re.compile(r"\bpage (\d+)\b")
 
 
 @dataclass
@@ -275,19 +276,35 @@ class Reader:
     warnings: list[str] = field(default_factory=list)
     blanks: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, table: str, row: str, col: str, reading: Reading | None, raw: str | None) -> None:
+    def add(self, table: str, row: str, col: str, reading: Reading | None, raw: str | None,
+            printed: tuple[RawRow | None, int, int] = (None, 0, 0)) -> None:
+        """printed: (the row read, the cell's index among its values, the row's width), for where it was read."""
+        where = printed_at(*printed)
         if reading is None:
-            self.cells.append(Cell(table, row, col, None, raw, MISSING if raw is None else UNDECIDED))
+            self.cells.append(Cell(table, row, col, None, raw, MISSING if raw is None else UNDECIDED, **where))
             return
         if reading.value is None:
-            self.cells.append(Cell(table, row, col, None, raw, reading.kind))
+            self.cells.append(Cell(table, row, col, None, raw, reading.kind, **where))
             return
-        self.cells.append(Cell(table, row, col, reading.value, raw, reading.kind))
+        self.cells.append(Cell(table, row, col, reading.value, raw, reading.kind, **where))
         name = f"{row}.{col}" if row else col
         if reading.kind in (BLANK, DASH, NONE_TEXT):
             self.blanks.setdefault(table, []).append(name)
         if reading.note:
             self.warnings.append(f"{table}.{name}: {reading.note} ({raw!r})")
+
+
+def printed_at(row: RawRow | None, index: int, width: int) -> dict[str, int | str | None]:
+    """Where a cell was read: its page (one page named in the row's place), its row's printed labels,
+    and its column header where the header row has one cell per printed cell of the row."""
+    if row is None:
+        return {}
+    pages = set(_PAGE.findall(row.where))
+    header = None
+    if row.header and not row.glued and len(row.values) == width and len(row.header) == len(row.cells):
+        header = row.header[len(row.cells) - width + index].strip() or None
+    return {"page": int(pages.pop()) if len(pages) == 1 else None,
+            "label": " / ".join(row.labels) or None, "header": header}
 
 
 def t2_shape(spec: T2Row, template: str) -> Shape:
@@ -303,9 +320,10 @@ def read_t2(reader: Reader, tables: Tables) -> None:
         texts = _row_texts(reader, "t2", spec.key, row, t2_shape(spec, reader.template), spec.columns)
         if row is None:
             missing.append(spec.key)
-        for col, text in zip(spec.columns, texts or [None] * len(spec.columns), strict=True):
+        width = len(spec.columns)
+        for i, (col, text) in enumerate(zip(spec.columns, texts or [None] * width, strict=True)):
             reading = None if text is None else _read_t2_cell(reader, spec, col, text)
-            reader.add("t2", spec.key, col, reading, text if text is not None else _raw_of(row))
+            reader.add("t2", spec.key, col, reading, text if text is not None else _raw_of(row), (row, i, width))
     if missing:
         reader.warnings.append(f"t2: rows not found, left null: {', '.join(missing)}")
 
@@ -410,7 +428,7 @@ def _emit_t3(reader: Reader, tables: Tables, order: list[str], chosen: dict[str,
         for i, col in enumerate(T3_COLUMNS):
             text = texts[i] if texts else None
             reading = _read_t3_cell(reader, key, col, text) if text is not None else None
-            reader.add("t3", key, col, reading, text if texts else _raw_of(row))
+            reader.add("t3", key, col, reading, text if texts else _raw_of(row), (row, i, len(T3_COLUMNS)))
     if missing:
         reader.warnings.append(f"t3: rows not found, left null: {', '.join(missing)}")
 
@@ -473,7 +491,7 @@ def read_t4(reader: Reader, tables: Tables) -> None:
             except UnreadableCell as exc:
                 reader.warnings.append(f"t4.{col}: {exc}; left null")
                 reading = Reading(None, UNREADABLE)
-        reader.add("t4", "", col, reading, text if texts else _raw_of(tables.t4))
+        reader.add("t4", "", col, reading, text if texts else _raw_of(tables.t4), (tables.t4, i, len(T4_COLUMNS)))
 
 
 # ---- blank totals --------------------------------------------------------------------------

@@ -26,7 +26,9 @@ from pipeline.cli.fetch import FETCH_ERRORS, crawl_options, fetch_options, fetch
 from pipeline.cli.fetch import report as fetch_report
 from pipeline.collect.crawl import FetchSummary, SourcesError
 from pipeline.dataset.agencies import OverridesError
+from pipeline.dataset.datapackage import DEFAULT_LICENCE
 from pipeline.dataset.export import FORMATS, ExportError
+from pipeline.dataset.releases import ShrinkRefused
 from pipeline.engine.orchestrate import PipelineError, RunSummary, parse_file, run_pipeline
 
 
@@ -78,12 +80,19 @@ def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, ba
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Write the tables in this format; repeat the option for both. Default: csv and parquet.")
 @EXCEL_OPTION
+@click.option("--allow-shrink", is_flag=True,
+              help="Publish even when this run has over 10% fewer reports than the published dataset "
+                   "(else it exits 1 and the published dataset stays).")
+@click.option("--licence", "licence", default=DEFAULT_LICENCE, show_default=True, metavar="ID|URL",
+              help="Licence of the compiled dataset, written to datapackage.json: an SPDX id (CC-BY-4.0, "
+                   "CC0-1.0, ODbL-1.0, ODC-By-1.0, PDDL-1.0), a URL, or a name.")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no summary line. The lines of documents that could not be read "
                    "are still printed on stderr.")
 @fetch_options
 def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, formats: tuple[str, ...],
-                excel: bool, quiet: bool, sources: Path | None, **fetch_params: Any) -> None:
+                excel: bool, allow_shrink: bool, licence: str, quiet: bool, sources: Path | None,
+                **fetch_params: Any) -> None:
     """Parse every document under --raw and write the dataset to --clean; with --sources, first
     crawl those sites into --raw (see `nianbao fetch --help`). One run at a time: the run holds
     RAW/.crawl/nianbao.lock, and a second run exits 75 at once.
@@ -95,7 +104,9 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
       cells       one row per table cell: key (t3.granted.total, ...), value, raw (the printed
                   text), kind (number, blank, dash, none_text, derived, missing, undecided)
       t2, t3, t4  one row per report read, one column per cell over both templates (null where absent)
-    and run.json (what this run did: counts, errors, duplicates skipped). Each file is written to
+    and codebook.csv (every column: its key, label, meaning, unit), datapackage.json, run.json (what
+    this run did: counts, errors, duplicates skipped), CHANGES.md and release.json (what changed
+    since the previous dataset). Each file is written to
     a temporary file and renamed into place only when all are written, so an interrupted run leaves
     the previous dataset whole. Documents with identical bytes are read once.
 
@@ -108,7 +119,8 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
       0  every document was read (a report whose numbers do not add up is flagged in the
          data, in reports.failed_checks; it is not a failure of the run)
       1  at least one document could not be read (the dataset is still written), or the
-         dataset could not be written
+         dataset could not be written, or this run would drop over 10% of the published
+         reports (an empty --raw folder included; nothing written, see --allow-shrink)
       2  usage error (e.g. --raw does not exist, unknown --format, bad --sources file)
       75 another run holds the lock; nothing done
     """
@@ -117,8 +129,8 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
         fetched = _fetch(sources, raw_dir, fetch_params, show_bar, quiet) if sources else None
         try:
             summary = _run(raw_dir, clean_dir, max_bytes, with_excel(formats or FORMATS, excel), show_bar,
-                           bad_cells)
-        except (PipelineError, ExportError, OverridesError, OSError) as exc:
+                           bad_cells, {"allow_shrink": allow_shrink, "licence": licence})
+        except (PipelineError, ExportError, OverridesError, ShrinkRefused, OSError) as exc:
             _fail(exc)
     for line in summary.errors:
         click.echo(line, err=True)
@@ -142,9 +154,10 @@ def _fetch(sources: Path, raw_dir: Path, params: dict[str, Any], show_bar: bool,
 
 
 def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...], show_bar: bool,
-         bad_cells: str = "null") -> RunSummary:
+         bad_cells: str = "null", release: dict[str, Any] | None = None) -> RunSummary:
+    release = release or {}
     if not show_bar:
-        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, bad_cells=bad_cells)
+        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, bad_cells=bad_cells, **release)
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -153,6 +166,6 @@ def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...
 
     with logging_redirect_tqdm():
         return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, progress=progress,
-                            bad_cells=bad_cells)
+                            bad_cells=bad_cells, **release)
 
 

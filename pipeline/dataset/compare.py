@@ -19,24 +19,25 @@ import pandas as pd
 
 from pipeline.dataset.agencies import agency_key
 from pipeline.dataset.crosswalk import T3_GROUP_SUMS
+from pipeline.dataset.schema import column_name
 
 log = logging.getLogger(__name__)
 
 MEASURES = {
-    "received": "t3.new_received.total",
-    "carried_over": "t3.carried_over.total",
-    "granted": "t3.granted.total",
-    "partially_granted": "t3.partially_granted.total",
-    "denied": "t3.denied_all.total",
-    "unable": "t3.unable_all.total",
-    "not_processed": "t3.not_processed_all.total",
-    "other": "t3.other_all.total",
-    "carried_forward": "t3.carried_forward.total",
-    "reviews": "t4.review.total",
-    "suits": "t4.suit_all.total",
-    "corrected": "t4.all.corrected",
+    "received": "t3_new_received_total",
+    "carried_over": "t3_carried_over_total",
+    "granted": "t3_granted_total",
+    "partially_granted": "t3_partially_granted_total",
+    "denied": "t3_denied_all_total",
+    "unable": "t3_unable_all_total",
+    "not_processed": "t3_not_processed_all_total",
+    "other": "t3_other_all_total",
+    "carried_forward": "t3_carried_forward_total",
+    "reviews": "t4_review_total",
+    "suits": "t4_suit_all_total",
+    "corrected": "t4_all_corrected",
 }
-REASONS = {f"{r}": f"t3.{r}.total" for rows in T3_GROUP_SUMS.values() for r in rows}
+REASONS = {f"{r}": column_name(f"t3.{r}.total") for rows in T3_GROUP_SUMS.values() for r in rows}
 CHANGED = ("received", "granted", "denied", "reviews", "suits", "corrected")
 TERMINAL = ("agency", "year", "received", "received_change", "received_rank", "granted", "partially_granted",
             "denied", "unable", "not_processed", "other", "reviews", "suits", "corrected", "checks_failed")
@@ -139,7 +140,7 @@ def failed_checks(frames: dict[str, pd.DataFrame]) -> pd.Series:
         found.setdefault(rec["report_id"], []).extend(rec["failed_checks"].split(";"))
     cross = frames["crosschecks"]
     for rec in cross[cross["ok"].fillna(True).eq(False)].to_dict("records"):
-        found.setdefault(rec["report_id"], []).append(rec["check"])
+        found.setdefault(rec["report_id"], []).append(rec["check_name"])
     return pd.Series({rid: "; ".join(checks) for rid, checks in found.items()}, dtype="string")
 
 

@@ -1,7 +1,7 @@
 """Checks across reports (dataset code: DataFrames in, the `crosschecks` table out).
 
-- `carry_over`: last year's 四、结转下年度继续办理 (t3.carried_forward.<col>) equals this year's
-  二、上年结转 (t3.carried_over.<col>), every column, for the same agency_id in consecutive years.
+- `carry_over`: last year's 四、结转下年度继续办理 (t3_carried_forward_<col>) equals this year's
+  二、上年结转 (t3_carried_over_<col>), every column, for the same agency_id in consecutive years.
 - `one_report_per_year`: an agency has one report per year (else the carry check took the first).
 - `narrative.<key>`: a number quoted in the prose (parsers.narrative) equals the tables. For
   `received`, prose that counts 本年新收 + 上年结转 together is accepted and said so in `detail`.
@@ -20,20 +20,20 @@ from parsers.templates import T3_COLUMNS
 from pipeline.dataset.schema import frame
 
 NARRATIVE_MEASURES = {  # key of parsers.narrative -> the comparable columns whose sum it states
-    "received": ("t3.new_received.total",),
-    "carried_over": ("t3.carried_over.total",),
-    "carried_forward": ("t3.carried_forward.total",),
-    "granted": ("t3.granted.total",),
-    "partially_granted": ("t3.partially_granted.total",),
-    "granted_or_partial": ("t3.granted.total", "t3.partially_granted.total"),
-    "review": ("t4.review.total",),
-    "suit": ("t4.suit_all.total",),
+    "received": ("t3_new_received_total",),
+    "carried_over": ("t3_carried_over_total",),
+    "carried_forward": ("t3_carried_forward_total",),
+    "granted": ("t3_granted_total",),
+    "partially_granted": ("t3_partially_granted_total",),
+    "granted_or_partial": ("t3_granted_total", "t3_partially_granted_total"),
+    "review": ("t4_review_total",),
+    "suit": ("t4_suit_all_total",),
 }
 
 
 def crosschecks(comparable: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     rows = carry_rows(comparable) + narrative_rows(comparable, reports)
-    rows.sort(key=lambda r: (r["agency_id"] or "", r["year"] or 0, r["check"], r["report_id"]))
+    rows.sort(key=lambda r: (r["agency_id"] or "", r["year"] or 0, r["check_name"], r["report_id"]))
     return frame(rows, "crosschecks")
 
 
@@ -61,22 +61,22 @@ def carry_rows(comparable: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _duplicate(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
-    return {"check": "one_report_per_year", "agency_id": rec["agency_id"], "year": rec["year"],
+    return {"check_name": "one_report_per_year", "agency_id": rec["agency_id"], "year": rec["year"],
             "report_id": rec["report_id"], "other_report_id": kept["report_id"], "ok": False,
             "detail": f"a second report for {rec['year']}; the cross-year checks use {kept['report_id']}"}
 
 
 def carry_row(prev: dict[str, Any], this: dict[str, Any]) -> dict[str, Any]:
     """One row per pair of consecutive years: ok when every column carries over."""
-    pairs = [(c, prev[f"t3.carried_forward.{c}"], this[f"t3.carried_over.{c}"]) for c in T3_COLUMNS]
+    pairs = [(c, prev[f"t3_carried_forward_{c}"], this[f"t3_carried_over_{c}"]) for c in T3_COLUMNS]
     unknown = [c for c, a, b in pairs if a is None or b is None]
     wrong = [f"{c}: {_n(a)} ≠ {_n(b)}" for c, a, b in pairs if a is not None and b is not None and a != b]
     ok = False if wrong else (None if unknown else True)
     detail = (f"{prev['year']} 结转下年度 vs {this['year']} 上年结转: " + "; ".join(wrong)) if wrong else (
         f"null in {', '.join(unknown)}" if unknown else None)
-    return {"check": "carry_over", "agency_id": this["agency_id"], "year": this["year"],
+    return {"check_name": "carry_over", "agency_id": this["agency_id"], "year": this["year"],
             "report_id": this["report_id"], "other_report_id": prev["report_id"], "ok": ok,
-            "expected": prev["t3.carried_forward.total"], "found": this["t3.carried_over.total"], "detail": detail}
+            "expected": prev["t3_carried_forward_total"], "found": this["t3_carried_over_total"], "detail": detail}
 
 
 def _n(value: Any) -> str:
@@ -96,20 +96,20 @@ def narrative_rows(comparable: pd.DataFrame, reports: pd.DataFrame) -> list[dict
 def narrative_row(rec: dict[str, Any], key: str, quoted: int) -> dict[str, Any]:
     columns = NARRATIVE_MEASURES[key]
     values = [rec[c] for c in columns]
-    table = None if any(pd.isna(v) for v in values) else float(sum(values))
+    table = None if any(pd.isna(v) for v in values) else int(sum(values))
     ok, detail = (None, "table value is null") if table is None else (quoted == table, None)
     if key == "received" and ok is False:
-        both = _plus(table, rec["t3.carried_over.total"])
+        both = _plus(table, rec["t3_carried_over_total"])
         if both == quoted:
             ok, detail = True, "prose counts 本年新收 + 上年结转 together"
     if ok is False:
         detail = f"prose says {quoted}, {' + '.join(columns)} is {_n(table)}"
-    return {"check": f"narrative.{key}", "agency_id": _none(rec["agency_id"]), "year": _none(rec["year"]),
-            "report_id": rec["report_id"], "ok": ok, "expected": float(quoted), "found": table, "detail": detail}
+    return {"check_name": f"narrative.{key}", "agency_id": _none(rec["agency_id"]), "year": _none(rec["year"]),
+            "report_id": rec["report_id"], "ok": ok, "expected": int(quoted), "found": table, "detail": detail}
 
 
-def _plus(a: float | None, b: Any) -> float | None:
-    return None if a is None or pd.isna(b) else a + float(b)
+def _plus(a: int | None, b: Any) -> int | None:
+    return None if a is None or pd.isna(b) else a + int(b)
 
 
 def _none(value: Any) -> Any:

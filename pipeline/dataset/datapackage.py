@@ -13,7 +13,7 @@ from typing import Any
 from parsers.model import CELL_KINDS
 from parsers.templates import T2_ROWS, T3_BY_KEY, TEMPLATES
 from pipeline.dataset.crosswalk import OTHER_2021, T3_GROUP_SUMS, T4_GROUP_SUMS, derived_parts
-from pipeline.dataset.schema import BOOL, FLOAT, INT, SCHEMAS
+from pipeline.dataset.schema import BOOL, DATE, FLOAT, INT, SCHEMAS, TIMESTAMP, column_keys, column_name
 
 T3_COLUMN_LABELS = {"natural_person": "自然人", "commercial": "商业企业", "research": "科研机构",
                     "social_welfare": "社会公益组织", "legal_service": "法律服务机构", "other_org": "其他（法人或其他组织）",
@@ -31,7 +31,7 @@ T2_UNITS = {"amount": "元", "prev_items": "项", "change": "项", "items": "项
 T3_GROUP_LABELS = {"denied_all": "（三）不予公开 1–8 之和", "unable_all": "（四）无法提供 1–3 之和",
                    "not_processed_all": "（五）不予处理 1–5 之和",
                    "other_all": "（六）其他处理: 2019 的单行, 或 2021 的 1–3 之和"}
-TYPES = {"string": "string", INT: "integer", FLOAT: "number", BOOL: "boolean"}
+TYPES = {"string": "string", INT: "integer", FLOAT: "number", BOOL: "boolean", DATE: "date", TIMESTAMP: "datetime"}
 HEX16 = "^[0-9a-f]{16}$"
 AGENCY_ID = "^ag-[0-9a-f]{12}$"
 
@@ -50,20 +50,38 @@ META_FIELDS: dict[str, dict[str, Any]] = {
 }
 OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
     "cells": {
-        "table": {"description": "t2 (表二), t3 (表三) or t4 (表四)", "constraints": {"enum": ["t2", "t3", "t4"]}},
+        "table_key": {"description": "t2 (表二), t3 (表三) or t4 (表四)", "constraints": {"enum": ["t2", "t3", "t4"]}},
         "row_key": {"description": "Canonical row key (empty for 表四)"},
         "column_key": {"description": "Canonical column key"},
-        "key": {"description": "table.row.column, the column name in the wide tables (t3.granted.total)",
+        "key": {"description": "The cell's key, table.row.column (t3.granted.total); its column in the wide "
+                               "tables is the same with _ for . (t3_granted_total), see codebook.csv",
                 "constraints": {"required": True, "pattern": "^t[234]\\.[a-z_.]+$"}},
-        "value": {"description": "The value read: counts (件/项), money in 元; null when missing, undecided or unreadable"},
+        "value": {"description": "The count read (件/项; 表二 本年增/减 may be negative); null for a money cell "
+                                 "(see amount) and when missing, undecided or unreadable"},
+        "amount": {"description": "The money read, in 元, for the money cells (t2.procurement.amount, "
+                                  "t2.fees.amount); null for counts", "unit": "元"},
         "raw": {"description": "The printed text of the cell"},
         "kind": {"description": "What the printed cell was", "constraints": {"required": True, "enum": list(CELL_KINDS)}},
+        "page": {"description": "PDF: the page the cell's row was read from (1 = first); null for other formats",
+                 "constraints": {"minimum": 1}},
+        "label": {"description": "The row label as printed (its group labels first, ' / '-separated); null where "
+                                 "the row had no readable label or is missing"},
+        "header": {"description": "The column header printed above the cell, where the header row lines up "
+                                  "with the row's cells; else null"},
     },
     "reports": {
         "size_bytes": {"description": "Size of the document", "unit": "byte", "constraints": {"minimum": 0}},
         "format": {"description": "Format sniffed from the bytes (html, text, markdown, pdf…)"},
-        "published": {"description": "Publication date, YYYY-MM-DD", "constraints": {"pattern": "^\\d{4}-\\d{2}-\\d{2}$"}},
+        "published": {"description": "Publication date (生成日期/发布日期… as printed)"},
         "index_no": {"description": "索引号 of the page"},
+        "url": {"description": "The URL the document was fetched from (after redirects); null if not crawled"},
+        "parent_url": {"description": "The page that linked it (the report page of an attachment, the listing "
+                                      "page of a report page); null if not crawled"},
+        "site": {"description": "The site crawled (sources file name); null if not crawled"},
+        "first_fetched": {"description": "First fetch of this URL that gave these bytes (UTC)"},
+        "last_fetched": {"description": "Last fetch of this URL that gave (or confirmed, 304) these bytes (UTC)"},
+        "etag": {"description": "HTTP ETag of the latest of those fetches, where the server sent one"},
+        "last_modified": {"description": "HTTP Last-Modified of the latest of those fetches, as sent"},
         "error": {"description": "Why the document could not be read (null when it was)"},
         "checks_passed": {"description": "Arithmetic relations that add up", "constraints": {"minimum": 0}},
         "checks_failed": {"description": "Arithmetic relations that do not add up", "constraints": {"minimum": 0}},
@@ -86,7 +104,7 @@ OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
         "reports": {"description": "Number of documents", "constraints": {"minimum": 0}},
     },
     "crosschecks": {
-        "check": {"description": "carry_over (last year's 结转下年度 = this year's 上年结转, every column), "
+        "check_name": {"description": "carry_over (last year's 结转下年度 = this year's 上年结转, every column), "
                                  "one_report_per_year, or narrative.<key> (a number in the prose = the tables)",
                   "constraints": {"required": True, "pattern": "^(carry_over|one_report_per_year|narrative\\.[a-z_]+)$"}},
         "other_report_id": {"description": "The report compared with (last year's, or the one kept)",
@@ -120,12 +138,13 @@ def field_spec(table: str, name: str) -> dict[str, Any]:
         if name in ("report_id", "agency_id") and table in PRIMARY_KEYS and PRIMARY_KEYS[table] == [name]:
             spec["constraints"] = spec["constraints"] | {"required": True, "unique": True}
         return spec
-    if name.startswith(("t2.", "t3.", "t4.")):
-        return cell_spec(table, name)
+    if name in (keys := column_keys(table)):
+        return cell_spec(table, keys[name])
     raise KeyError(f"{table}.{name}: no description")
 
 
 def cell_spec(table: str, name: str) -> dict[str, Any]:
+    """The description, unit and constraints of the column holding cell key `name` (`t3.granted.total`)."""
     tbl, rest = name.split(".", 1)
     row, col = rest.rsplit(".", 1) if tbl != "t4" or rest.count(".") else ("", rest)
     if tbl == "t2":
@@ -135,7 +154,8 @@ def cell_spec(table: str, name: str) -> dict[str, Any]:
     else:
         description, unit = f"表四 {T4_GROUP_LABELS[row]} — {T4_OUTCOME_LABELS[col]}", "件"
     if table == "comparable" and derived_parts(name):
-        description += " (derived: sum of " + ", ".join(derived_parts(name)) + "; null if any is null)"
+        description += (" (derived: sum of " + ", ".join(column_name(p) for p in derived_parts(name))
+                        + "; null if any is null)")
     spec: dict[str, Any] = {"description": description, "unit": unit}
     if col != "change":
         spec["constraints"] = {"minimum": 0}
@@ -159,35 +179,95 @@ def t3_row_label(row: str) -> str:
     return parent + spec.label + only
 
 
-def table_schema(name: str) -> dict[str, Any]:
+FOREIGN_KEYS = {  # table -> [(column, table referred to, its column)]
+    **{t: [("report_id", "reports", "report_id")] for t in ("cells", "t2", "t3", "t4", "comparable")},
+    "reports": [("agency_id", "agencies", "agency_id")],
+    "crosschecks": [("report_id", "reports", "report_id"), ("agency_id", "agencies", "agency_id")],
+}
+DEFAULT_LICENCE = "CC-BY-4.0"
+LICENCES = {
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC0-1.0": ("CC0 1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "ODC-By-1.0": ("Open Data Commons Attribution License 1.0", "https://opendatacommons.org/licenses/by/1-0/"),
+    "ODbL-1.0": ("Open Data Commons Open Database License 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+    "PDDL-1.0": ("Open Data Commons Public Domain Dedication and License 1.0",
+                 "https://opendatacommons.org/licenses/pddl/1-0/"),
+}
+
+
+def table_schema(name: str, present: frozenset[str] | None = None) -> dict[str, Any]:
+    """The Table Schema of one table; foreign keys only to the tables `present` (all when None)."""
     fields = [{"name": col, "type": TYPES[dtype], **field_spec(name, col)} for col, dtype in SCHEMAS[name].items()]
     schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
     if name in PRIMARY_KEYS:
         schema["primaryKey"] = PRIMARY_KEYS[name]
+    links = [(col, other, their) for col, other, their in FOREIGN_KEYS.get(name, [])
+             if present is None or other in present]
+    if links:
+        schema["foreignKeys"] = [{"fields": col, "reference": {"resource": other, "fields": their}}
+                                 for col, other, their in links]
     return schema
 
 
-def datapackage(tables: list[str], fmt: str = "csv", excel: bool = False) -> dict[str, Any]:
-    """The descriptor for these tables written as `fmt` ("csv" or "parquet")."""
-    resources = [resource(name, fmt, excel) for name in tables]
-    return {
+def licence(spec: str | None = None) -> dict[str, str]:
+    """A `licenses` entry: a known SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0…), a URL, or any other name."""
+    spec = (spec or DEFAULT_LICENCE).strip()
+    known = {k.casefold(): k for k in LICENCES}
+    if spec.casefold() in known:
+        name = known[spec.casefold()]
+        return {"name": name, "title": LICENCES[name][0], "path": LICENCES[name][1]}
+    if spec.startswith(("http://", "https://")):
+        return {"path": spec, "title": spec}
+    return {"name": spec, "title": spec}
+
+
+def datapackage(tables: list[str], fmt: str = "csv", excel: bool = False, *, version: str | None = None,
+                created: str | None = None, licence_spec: str | None = None,
+                sources: list[dict[str, Any]] | None = None,
+                files: dict[str, tuple[int, str]] | None = None) -> dict[str, Any]:
+    """The descriptor for these tables written as `fmt` ("csv" or "parquet").
+
+    version: the release id; created: when the dataset was built (ISO 8601 UTC); licence_spec: see
+    `licence`; sources: the sites crawled ({"site", "url"}); files: resource path -> (bytes, sha256)."""
+    present = frozenset(tables)
+    resources = [resource(name, fmt, excel, present, (files or {}).get(f"{name}.{fmt}")) for name in tables]
+    descriptor: dict[str, Any] = {
         "name": "nianbao",
         "title": "政府信息公开工作年度报告 表二、表三、表四 (nianbao)",
         "description": "Every number of 表二, 表三 and 表四 of government information-disclosure annual reports, "
                        "with the printed text, the checks of the national templates (2019, 2021), a crosswalk "
                        "between the two templates (comparable), agencies across years and cross-year checks. "
-                       "Each table is also written as Parquet with the same content.",
+                       "Each table is also written as Parquet with the same content; codebook.csv maps every "
+                       "column to its key, label, meaning and unit.",
         "profile": "tabular-data-package" if fmt == "csv" else "data-package",
-        "crosswalk": {"other_all": f"2019 t3.other = 2021 {' + '.join('t3.' + k for k in OTHER_2021)}",
-                      "t4_sums": {k: list(v) for k, v in T4_GROUP_SUMS.items()}},
-        "resources": resources,
     }
+    if version:
+        descriptor["version"] = version
+    if created:
+        descriptor["created"] = created
+    descriptor["licenses"] = [licence(licence_spec)]
+    descriptor["sources"] = package_sources(sources or [])
+    descriptor["crosswalk"] = {"other_all": f"2019 t3_other = 2021 "
+                                            f"{' + '.join(column_name('t3.' + k) for k in OTHER_2021)}",
+                               "t4_sums": {k: list(v) for k, v in T4_GROUP_SUMS.items()}}
+    descriptor["resources"] = resources
+    return descriptor
 
 
-def resource(name: str, fmt: str, excel: bool) -> dict[str, Any]:
+def package_sources(crawled: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The sites crawled, each with the URL its crawl started from; the reports themselves, where none was."""
+    if not crawled:
+        return [{"title": "Documents placed in the raw folder (not crawled); reports.source names each"}]
+    return [{"title": s.get("site") or s["url"], "path": s["url"]} for s in crawled]
+
+
+def resource(name: str, fmt: str, excel: bool, present: frozenset[str] | None = None,
+             file: tuple[int, str] | None = None) -> dict[str, Any]:
     res: dict[str, Any] = {"name": name, "path": f"{name}.{fmt}", "format": fmt,
-                           "description": TABLE_DESCRIPTIONS[name], "schema": table_schema(name)}
+                           "description": TABLE_DESCRIPTIONS[name], "schema": table_schema(name, present)}
     if fmt == "csv":
         res |= {"mediatype": "text/csv", "encoding": "utf-8-sig" if excel else "utf-8",
                 "profile": "tabular-data-resource"}
+    if file is not None:
+        res |= {"bytes": file[0], "hash": f"sha256:{file[1]}"}
     return res

@@ -14,9 +14,16 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.dataset.crosswalk import comparable_keys, derived_parts
+from pipeline.dataset.crosswalk import derived_parts
 from pipeline.dataset.crossyear import crosschecks
-from pipeline.dataset.schema import COMPARABLE_META, COMPARABLE_SCHEMA, WIDE_META, frame
+from pipeline.dataset.schema import (
+    COMPARABLE_COLUMNS,
+    COMPARABLE_META,
+    COMPARABLE_SCHEMA,
+    WIDE_META,
+    column_name,
+    frame,
+)
 
 
 def derive_tables(frames: dict[str, pd.DataFrame], agency_rows: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
@@ -35,23 +42,24 @@ def comparable_frame(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     wide = pd.concat([frames["t3"].reset_index(drop=True)]  # the wide tables share their row order
                      + [frames[n].drop(columns=list(WIDE_META)).reset_index(drop=True) for n in ("t2", "t4")], axis=1)
     columns = {c: wide[c] for c in WIDE_META} | {"agency_id": pd.Series(pd.NA, index=wide.index)}
-    for key in comparable_keys():
-        columns[key] = comparable_column(wide, key)
+    for col, key in COMPARABLE_COLUMNS.items():
+        columns[col] = comparable_column(wide, key)
     out = pd.DataFrame(columns, columns=list(COMPARABLE_SCHEMA))
     return out.astype(COMPARABLE_SCHEMA).reset_index(drop=True)
 
 
 def comparable_column(wide: pd.DataFrame, key: str) -> pd.Series:
+    """The column of one comparable key (dotted, `t3.denied_all.total`) from the wide tables' columns."""
     parts = derived_parts(key)
     if not parts:
-        return wide[key]
-    total = strict_sum(wide, parts)
+        return wide[column_name(key)]
+    total = strict_sum(wide, [column_name(p) for p in parts])
     if ".other_all." in key:  # the 2019 single （六） (also printed by some 2021 reports), else the 2021 sum
-        single = wide[key.replace(".other_all.", ".other.")]
+        single = wide[column_name(key.replace(".other_all.", ".other."))]
         return single.where(single.notna(), total)
     return total
 
 
-def strict_sum(wide: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+def strict_sum(wide: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Row sums that are null when any part is null."""
-    return wide[list(columns)].astype("Float64").sum(axis=1, skipna=False, min_count=len(columns))
+    return wide[columns].sum(axis=1, skipna=False, min_count=len(columns))

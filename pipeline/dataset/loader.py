@@ -2,7 +2,7 @@
 
     from pipeline import load
     frames = load("data/clean")                 # {"reports": DataFrame, "cells": …, "comparable": …}
-    frames["comparable"].groupby("year")["t3.new_received.total"].sum()
+    frames["comparable"].groupby("year")["t3_new_received_total"].sum()
 """
 
 from __future__ import annotations

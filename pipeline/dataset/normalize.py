@@ -2,8 +2,8 @@
 crossyear; validate, compare and quality read the tables), the only code that builds DataFrames.
 
 Every table has a fixed column set and order, and fixed dtypes (`SCHEMAS`), whatever the input,
-even an empty one. Rows are sorted by report_id (then source), cells keep the parser's order within
-a report, so the same documents always give the same tables. Empty text is stored as null, so CSV
+even an empty one. Rows are sorted by agency, year and report_id (nulls last, then source), cells
+keep the parser's order within a report, so the same documents always give the same tables. Empty text is stored as null, so CSV
 (which cannot tell "" from null) and Parquet hold the same content.
 """
 
@@ -22,7 +22,16 @@ import pandas as pd
 from parsers.model import Report
 from pipeline.dataset.agencies import Agency, AgencyResolver, load_overrides
 from pipeline.dataset.derive import derive_tables
-from pipeline.dataset.schema import CELLS_SCHEMA, REPORTS_SCHEMA, SCHEMAS, WIDE_KEYS
+from pipeline.dataset.schema import (
+    CELLS_SCHEMA,
+    PROVENANCE_SCHEMA,
+    REPORTS_SCHEMA,
+    SCHEMAS,
+    WIDE_KEYS,
+    column_name,
+    is_money,
+    to_date,
+)
 from pipeline.dataset.schema import frame_of as _frame
 
 log = logging.getLogger(__name__)
@@ -52,15 +61,30 @@ def source_of(item: Item) -> str:
     return prov.get("source") or report.source or ""
 
 
+def document_label(item: Item) -> str:
+    """How a document is named in log lines: its URL when it was crawled, with the archive path."""
+    report, prov = item
+    url = prov.get("url")
+    return f"{url} ({source_of(item)})" if url else source_of(item)
+
+
+def sort_key(item: Item) -> tuple:
+    """Agency, year, report_id (nulls last), then source: the order of every per-report table."""
+    report, _prov = item
+    return (report.agency is None, report.agency or "", report.year is None, report.year or 0,
+            report_id_of(item), source_of(item))
+
+
 def records_to_frames(items: list[Item], overrides: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
     """(Report, provenance) pairs -> every table of SCHEMAS.
 
-    provenance: {"source", "sha256", "size_bytes"} and optionally "report_id".
+    provenance: {"source", "sha256", "size_bytes"} and optionally "report_id" and the crawl's
+    "url", "parent_url", "site", "first_fetched", "last_fetched", "etag", "last_modified".
     Reports with `error` set appear in `reports` only; the others get one row in each wide table.
     overrides: the agency override CSV (default data/agency_overrides.csv, where it exists).
     The derived tables (comparable, agencies, crosschecks) are computed by pipeline.dataset.
     """
-    ordered = sorted(items, key=lambda it: (report_id_of(it), source_of(it)))
+    ordered = sorted(items, key=sort_key)
     resolver = AgencyResolver(load_overrides(overrides))
     agencies = {report_id_of(it): resolver.resolve(it[0].agency, source_of(it)) for it in ordered}
     read = [it for it in ordered if it[0].error is None]
@@ -101,18 +125,32 @@ def _meta(item: Item) -> dict[str, Any]:
             "template": report.template}
 
 
-def _number(value: Any) -> float | None:
+def _count(value: Any) -> int | None:
+    """A count as an int (a fraction, which no parser gives, stays a float and fails validation)."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _money(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _value(key: str, value: Any) -> int | float | None:
+    return _money(value) if is_money(key) else _count(value)
 
 
 def cell_rows(item: Item) -> Iterable[dict[str, Any]]:
     report, prov = item
     meta = _meta(item) | {"source": source_of(item), "sha256": prov.get("sha256")}
     for cell in report.cells:
+        key = f"{cell.table}.{cell.key}"
+        money = is_money(key)
         yield meta | {
-            "table": cell.table, "row_key": cell.row or None, "column_key": cell.col,
-            "key": f"{cell.table}.{cell.key}", "value": _number(cell.value), "raw": cell.raw,
-            "kind": cell.kind,
+            "table_key": cell.table, "row_key": cell.row or None, "column_key": cell.col, "key": key,
+            "value": None if money else _count(cell.value), "amount": _money(cell.value) if money else None,
+            "raw": cell.raw, "kind": cell.kind, "page": getattr(cell, "page", None),
+            "label": getattr(cell, "label", None), "header": getattr(cell, "header", None),
         }
 
 
@@ -122,10 +160,11 @@ def wide_row(item: Item, table: str) -> dict[str, Any]:
     known = set(WIDE_KEYS[table])
     for cell in report.table(table):
         if cell.key in known:
-            row[f"{table}.{cell.key}"] = _number(cell.value)
+            key = f"{table}.{cell.key}"
+            row[column_name(key)] = _value(key, cell.value)
         else:
             log.warning("%s: %s cell %r is not a canonical key; kept in cells only",
-                        source_of(item), table, cell.key)
+                        document_label(item), table, cell.key)
     return row
 
 
@@ -138,17 +177,21 @@ def report_row(item: Item, agencies: dict[str, Agency | None]) -> dict[str, Any]
     failed = [c for c in report.checks if c.get("ok") is False]
     agency = agencies.get(report_id_of(item))
     narrative = getattr(report, "narrative", None)  # parsers.narrative.narrative_numbers, where wired
+    published = to_date(report.published)
+    warnings = list(report.warnings)
+    if report.published and published is None:
+        warnings.append(f"published: {report.published!r} is not a date; left null")
     return {
         "report_id": report_id_of(item), "source": source_of(item), "sha256": prov.get("sha256"),
         "size_bytes": prov.get("size_bytes"), "format": report.format, "template": report.template,
         "year": report.year, "agency": report.agency, "agency_id": agency.agency_id if agency else None,
-        "published": report.published,
-        "index_no": report.index_no, "error": report.error,
+        "published": published,
+        "index_no": report.index_no, **{k: prov.get(k) for k in PROVENANCE_SCHEMA}, "error": report.error,
         "checks_passed": sum(1 for c in report.checks if c.get("ok") is True),
         "checks_failed": len(failed),
         "failed_checks": ";".join(_rule_name(c) for c in failed),
-        "warnings_count": len(report.warnings),
-        "warnings": " | ".join(report.warnings),
+        "warnings_count": len(warnings),
+        "warnings": " | ".join(warnings),
         "extra_rows": None if report.error else json.dumps(report.extra_rows, ensure_ascii=False, default=str),
         "narrative": json.dumps(narrative, ensure_ascii=False, sort_keys=True) if narrative else None,
     }

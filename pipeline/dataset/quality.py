@@ -95,7 +95,7 @@ def check_rows(reports: pd.DataFrame) -> list[dict[str, Any]]:
 
 def cross_rows(cross: pd.DataFrame) -> list[dict[str, Any]]:
     result = {True: "ok", False: "failed", None: "not checkable (null)"}
-    pairs = [(f"{r['check']}: {result[r['ok']]}", f"{r['agency_id']} {r['year']}: {r['detail'] or r['report_id']}")
+    pairs = [(f"{r['check_name']}: {result[r['ok']]}", f"{r['agency_id']} {r['year']}: {r['detail'] or r['report_id']}")
              for r in _records(cross)]
     return _tally(pairs, "crosschecks")
 

@@ -6,6 +6,7 @@ One document that cannot be read gives one line in `RunSummary.errors` and the r
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import stat
@@ -17,6 +18,8 @@ from typing import Any
 import parsers
 from parsers.model import Report
 from pipeline.collect.archive import superseded_paths
+from pipeline.collect.provenance import Lookup, ProvenanceUnavailable, crawled_sources, provenance_lookup
+from pipeline.dataset import releases
 from pipeline.dataset.export import FORMATS, write_frames
 from pipeline.dataset.normalize import Item, make_report_id, records_to_frames
 from pipeline.dataset.reasons import rejection_reason
@@ -207,11 +210,14 @@ def error_line(error: str, source: str) -> str:
 
 def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[str],
                  max_bytes: int = MAX_BYTES, formats: Iterable[str] = FORMATS,
-                 progress: Progress | None = None, bad_cells: str = "null") -> RunSummary:
+                 progress: Progress | None = None, bad_cells: str = "null", *,
+                 allow_shrink: bool = False, licence: str | None = None) -> RunSummary:
     """Parse every document under raw_dir and write the dataset (and run.json) to clean_dir.
 
     bad_cells: "null" keeps reports with unreadable cells (null, named in warnings); "fail" counts
-    such a report as a document that could not be read."""
+    such a report as a document that could not be read. A run that would drop over 10% of the
+    published reports raises releases.ShrinkRefused and writes nothing, unless allow_shrink.
+    licence: the datapackage's licence (pipeline.dataset.datapackage.licence; default CC-BY-4.0)."""
     root = Path(raw_dir)
     if not root.is_dir():
         raise RawDirMissing(f"{root}: no such directory")
@@ -219,23 +225,74 @@ def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[s
     superseded = {p.resolve() for p in superseded_paths(root)}  # old versions of a changed report: kept, not parsed
     paths = [p for p in iter_documents(root, exclude=[clean_dir]) if p.resolve() not in superseded]
     summary = RunSummary()
-    items = collect(paths if progress is None else progress(paths), root, max_bytes, summary, bad_cells)
+    lookup = crawl_lookup(root, summary)
+    items = collect(paths if progress is None else progress(paths), root, max_bytes, summary, bad_cells, lookup)
     frames = records_to_frames(items)
     record = {
         "raw": str(raw_dir), "formats": list(formats), "max_bytes": max_bytes, "bad_cells": bad_cells,
         "tables": {name: len(frame) for name, frame in frames.items()}, "summary": summary.to_dict(),
     }
-    write_frames(frames, clean_dir, formats, summary=record)
+    # --- issue-10 stand-in for the release mechanism (issue-9): the lead moves these lines there. ---
+    # The shrink guard and the release notes run against the dataset in clean_dir, and CHANGES.md +
+    # release.json are written beside it; with release folders, `previous` is the current release.
+    previous = clean_dir if releases.reports_count(clean_dir) is not None else None
+    releases.check_shrink(releases.reports_count(previous), len(frames["reports"]), allow_shrink)
+    notes, release = releases.release_notes(previous, frames, previous_id=_release_id_in(previous),
+                                            counts={"documents": summary.documents, "parsed": summary.parsed,
+                                                    "failed": summary.failed, "duplicates": summary.duplicates})
+    record["release_id"] = release["id"]
+    package = {"version": release["id"], "created": release["created"], "licence_spec": licence,
+               "sources": crawled_sources(root) if lookup is not None else []}
+    extra = {releases.CHANGES_FILE: notes.encode("utf-8"),
+             releases.RELEASE_FILE: (json.dumps(release, ensure_ascii=False, indent=2) + "\n").encode("utf-8")}
+    # --- end of the stand-in ---
+    write_frames(frames, clean_dir, formats, summary=record, package=package, extra=extra)
     return summary
 
 
+def _release_id_in(folder: str | os.PathLike[str] | None) -> str | None:
+    """The id in folder/release.json (issue-10 stand-in: the release mechanism knows the current id)."""
+    try:
+        return json.loads((Path(folder) / releases.RELEASE_FILE).read_text(encoding="utf-8")).get("id")
+    except (TypeError, OSError, ValueError, AttributeError):
+        return None
+
+
+def crawl_lookup(root: Path, summary: RunSummary) -> Lookup | None:
+    """The crawl manifest's provenance (URL, site, fetch times) of each document, if it can be read."""
+    try:
+        return provenance_lookup(root)
+    except ProvenanceUnavailable as exc:
+        summary.notes.append(f"{exc}; URLs and fetch times left null")
+        log.warning("%s; URLs and fetch times left null", exc)
+        return None
+
+
+def with_provenance(report: Report, prov: dict[str, Any], lookup: Lookup | None) -> None:
+    """Add the crawl's provenance to prov; a crawled document's error names its URL first."""
+    found = lookup(prov["sha256"], prov["source"]) if lookup is not None else None
+    if found is None:
+        return
+    prov.update(found.to_dict())
+    if report.error is not None:
+        source = f"{prov['source']}:"
+        rest = report.error[len(source):] if report.error.startswith(source) else f" {report.error}"
+        report.error = f"{document_name(prov)}:{rest}"
+
+
+def document_name(prov: dict[str, Any]) -> str:
+    """A document in error lines: `URL (archive path)` when it was crawled, else its path."""
+    return f"{prov['url']} ({prov['source']})" if prov.get("url") else prov["source"]
+
+
 def collect(paths: Iterable[Path], root: Path, max_bytes: int, summary: RunSummary,
-            bad_cells: str = "null") -> list[Item]:
+            bad_cells: str = "null", lookup: Lookup | None = None) -> list[Item]:
     """Parse one document at a time (only its Report is kept), tallying into summary."""
     items: list[Item] = []
     first_source: dict[str, str] = {}
     for path in paths:
         report, prov = parse_file(path, max_bytes, root=root, bad_cells=bad_cells)
+        with_provenance(report, prov, lookup)
         summary.documents += 1
         sha = prov["sha256"]
         if sha is not None and sha in first_source:
@@ -258,7 +315,7 @@ def tally(summary: RunSummary, report: Report, prov: dict[str, Any]) -> None:
     if report.error is not None:
         summary.failed += 1
         summary.errors.append(report.error)
-        reason = rejection_reason(report.error, prov["source"])
+        reason = rejection_reason(report.error, document_name(prov))
         summary.rejected[reason] = summary.rejected.get(reason, 0) + 1
         log.debug("%s", report.error)
         return

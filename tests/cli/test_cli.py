@@ -132,7 +132,8 @@ def test_run_with_the_default_folders(runner, tmp_path, monkeypatch):
     assert result.stdout == "3 documents: 2 parsed, 1 failed, 0 with failed checks → data/clean\n"
     assert result.stderr == "empty.txt: empty file\n"
     written = sorted(p.name for p in (tmp_path / "data" / "clean").iterdir())
-    assert written == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet")] + ["datapackage.json", "run.json"])
+    assert written == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet")]
+                             + ["codebook.csv", "datapackage.json", "run.json", "CHANGES.md", "release.json"])
 
 
 def test_run_exits_0_when_every_document_was_read(runner, tmp_path):
@@ -142,7 +143,7 @@ def test_run_exits_0_when_every_document_was_read(runner, tmp_path):
                                       "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("2 documents: 2 parsed, 0 failed") and result.stderr == ""
-    assert sorted(p.suffix for p in clean.iterdir()) == [".csv"] * len(SCHEMAS) + [".json"] * 2
+    assert sorted(p.suffix for p in clean.iterdir()) == [".csv"] * (len(SCHEMAS) + 1) + [".json"] * 3 + [".md"]
     run = json.loads((clean / "run.json").read_text(encoding="utf-8"))
     assert run["summary"]["parsed"] == 2 and run["formats"] == ["csv"]
 

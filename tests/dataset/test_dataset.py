@@ -55,15 +55,15 @@ def test_2021_three_other_rows_sum_to_the_2019_single_other_row():
     for _report, prov in (r19, single):
         rid = prov["sha256"][:16]
         for col in T3_COLUMNS:
-            assert comp.loc[rid, f"t3.other_all.{col}"] == t3.loc[rid, f"t3.other.{col}"]
+            assert comp.loc[rid, f"t3_other_all_{col}"] == t3.loc[rid, f"t3_other_{col}"]
     rid = r21[1]["sha256"][:16]
     expected = make_report("2021", 12)["expected"]["t3"]
     for col in T3_COLUMNS:
         parts = sum(expected[k][col] for k in ("other.no_correction", "other.no_fee_paid", "other.other"))
-        assert comp.loc[rid, f"t3.other_all.{col}"] == parts
-        assert pd.isna(t3.loc[rid, f"t3.other.{col}"])
+        assert comp.loc[rid, f"t3_other_all_{col}"] == parts
+        assert pd.isna(t3.loc[rid, f"t3_other_{col}"])
     denied = sum(expected[k]["total"] for k in expected if k.startswith("denied."))
-    assert comp.loc[rid, "t3.denied_all.total"] == denied
+    assert comp.loc[rid, "t3_denied_all_total"] == denied
 
 
 def _report(template: str, t3: dict[str, float | None], t4: dict[str, float | None] | None = None) -> tuple[Report, dict]:
@@ -78,14 +78,14 @@ def test_a_derived_sum_is_null_when_a_part_is_missing_never_zero():
     item = _report("2021", {"other.no_correction": 2.0, "other.no_fee_paid": None, "other.other": 1.0,
                             "granted": 4.0})
     comp = records_to_frames([item], overrides=NO_OVERRIDES)["comparable"]
-    assert pd.isna(comp.loc[0, "t3.other_all.total"]) and comp.loc[0, "t3.granted.total"] == 4.0
+    assert pd.isna(comp.loc[0, "t3_other_all_total"]) and comp.loc[0, "t3_granted_total"] == 4.0
 
 
 def test_table_four_group_sums():
     t4 = {"review.corrected": 1.0, "suit_direct.corrected": 2.0, "suit_after_review.corrected": 3.0,
           "suit_direct.total": 5.0, "suit_after_review.total": 4.0, "review.total": 1.0}
     comp = records_to_frames([_report("2019", {"granted": 1.0}, t4)], overrides=NO_OVERRIDES)["comparable"]
-    assert comp.loc[0, "t4.all.corrected"] == 6.0 and comp.loc[0, "t4.suit_all.total"] == 9.0
+    assert comp.loc[0, "t4_all_corrected"] == 6.0 and comp.loc[0, "t4_suit_all_total"] == 9.0
 
 
 def test_2019_t2_columns_without_a_2021_counterpart_stay_apart():
@@ -103,7 +103,8 @@ def test_the_run_writes_every_table_and_a_datapackage_that_frictionless_validate
     import frictionless
 
     names = {p.name for p in sample_run.iterdir()}
-    assert {f"{t}.{f}" for t in SCHEMAS for f in ("csv", "parquet")} | {"datapackage.json", "run.json"} == names
+    assert {f"{t}.{f}" for t in SCHEMAS for f in ("csv", "parquet")} | {
+        "codebook.csv", "datapackage.json", "run.json", "CHANGES.md", "release.json"} == names
     report = frictionless.validate(sample_run / "datapackage.json")
     assert report.valid, report.flatten(["type", "note"])[:5]
 
@@ -120,11 +121,12 @@ def test_the_datapackage_describes_every_column_with_units_and_allowed_values(sa
     assert cells["kind"]["constraints"]["enum"] == list(parsers.model.CELL_KINDS)
     assert cells["template"]["constraints"]["enum"] == ["2019", "2021"]
     t2 = {f["name"]: f for f in resources["t2"]["schema"]["fields"]}
-    assert t2["t2.procurement.amount"]["unit"] == "元" and t2["t2.fees.amount"]["unit"] == "元"
-    assert t2["t2.rules.made"]["unit"] == "件" and "minimum" not in t2["t2.licensing.change"].get("constraints", {})
+    assert t2["t2_procurement_amount"]["unit"] == "元" and t2["t2_fees_amount"]["unit"] == "元"
+    assert t2["t2_procurement_amount"]["type"] == "number" and t2["t2_rules_made"]["type"] == "integer"
+    assert t2["t2_rules_made"]["unit"] == "件" and "minimum" not in t2["t2_licensing_change"].get("constraints", {})
     t3 = {f["name"]: f for f in resources["t3"]["schema"]["fields"]}
-    assert t3["t3.granted.total"]["unit"] == "件" and "予以公开" in t3["t3.granted.total"]["description"]
-    assert t3["t3.granted.total"]["constraints"] == {"minimum": 0}
+    assert t3["t3_granted_total"]["unit"] == "件" and "予以公开" in t3["t3_granted_total"]["description"]
+    assert t3["t3_granted_total"]["constraints"] == {"minimum": 0} and t3["t3_granted_total"]["type"] == "integer"
 
 
 def test_a_datapackage_with_the_excel_csv_validates_too(tmp_path, sample_run):
@@ -152,8 +154,8 @@ def test_parquet_in_pandas_and_duckdb_gives_the_numbers_of_the_csv(sample_run):
         ours = csv[name].sort_values("report_id", kind="stable").reset_index(drop=True)
         numeric = [c for c, t in SCHEMAS[name].items() if t in ("Float64", "Int64")]
         assert duck[numeric].astype("Float64").equals(ours[numeric].astype("Float64")), name
-    total = con.execute(f"select sum(\"t3.new_received.total\") from read_parquet('{sample_run / 't3.parquet'}')")
-    assert total.fetchone()[0] == csv["t3"]["t3.new_received.total"].sum()
+    total = con.execute(f"select sum(t3_new_received_total) from read_parquet('{sample_run / 't3.parquet'}')")
+    assert total.fetchone()[0] == csv["t3"]["t3_new_received_total"].sum()
 
 
 # ---------------------------------------------------------------- validation
@@ -163,7 +165,7 @@ def test_a_dataset_that_breaks_its_schema_is_not_written_and_the_previous_one_st
     good = read_frames(sample_run)
     write_frames(good, tmp_path, summary={"run": 1})
     before = snapshot(tmp_path)
-    for table, column, value in (("cells", "kind", "guessed"), ("t3", "t3.granted.total", -3.0),
+    for table, column, value in (("cells", "kind", "guessed"), ("t3", "t3_granted_total", -3),
                                  ("reports", "template", "2018")):
         bad = {name: frame.copy() for name, frame in good.items()}
         bad[table].loc[0, column] = value
@@ -194,13 +196,13 @@ def test_a_corrupted_run_leaves_the_previous_dataset_untouched(tmp_path, monkeyp
 
     def corrupted(items):
         frames = real(items)
-        frames["t4"].loc[0, "t4.review.total"] = -1.0
+        frames["t4"].loc[0, "t4_review_total"] = -1
         return frames
 
     monkeypatch.setattr(orchestrate, "records_to_frames", corrupted)
     result = CliRunner().invoke(cli.main, ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean)])
     assert result.exit_code == 1
-    assert result.stderr.startswith("nianbao: error: dataset not written, the previous one stays: t4.t4.review.total")
+    assert result.stderr.startswith("nianbao: error: dataset not written, the previous one stays: t4.t4_review_total")
     assert result.stderr.count("\n") == 1
     assert snapshot(clean) == before
 

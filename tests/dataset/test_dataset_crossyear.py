@@ -32,7 +32,7 @@ def items(reports: list[tuple[dict, str, str]], narrative: bool = True) -> list[
 
 def checks(frames: dict[str, pd.DataFrame], check: str) -> list[dict]:
     cross = frames["crosschecks"]
-    return cross[cross["check"] == check].sort_values("year").to_dict("records")
+    return cross[cross["check_name"] == check].sort_values("year").to_dict("records")
 
 
 def test_carry_over_passes_when_last_years_carried_forward_is_this_years_carried_over():
@@ -57,14 +57,14 @@ def test_carry_over_fails_per_column_and_says_which():
 def test_a_carry_over_with_a_null_cell_is_not_checkable_but_a_wrong_column_still_fails():
     from pipeline.dataset.crossyear import carry_row
 
-    prev = {"year": 2020, "report_id": "a" * 16, **{f"t3.carried_forward.{c}": 1.0 for c in T3_COLUMNS}}
+    prev = {"year": 2020, "report_id": "a" * 16, **{f"t3_carried_forward_{c}": 1 for c in T3_COLUMNS}}
     this = {"year": 2021, "report_id": "b" * 16, "agency_id": "ag-" + "0" * 12,
-            **{f"t3.carried_over.{c}": 1.0 for c in T3_COLUMNS}}
+            **{f"t3_carried_over_{c}": 1 for c in T3_COLUMNS}}
     assert carry_row(prev, this)["ok"] is True
-    this["t3.carried_over.research"] = None
+    this["t3_carried_over_research"] = None
     row = carry_row(prev, this)
     assert row["ok"] is None and row["detail"] == "null in research"
-    this["t3.carried_over.commercial"] = 2.0
+    this["t3_carried_over_commercial"] = 2
     assert carry_row(prev, this)["ok"] is False
 
 
@@ -97,7 +97,7 @@ def test_narrative_numbers_that_differ_from_the_tables_fail():
     frames = records_to_frames(items(made), overrides=NO_OVERRIDES)
     failed = [r for r in checks(frames, "narrative.received") if r["ok"] is False]
     assert len(failed) == 1 and failed[0]["year"] == 2022
-    assert failed[0]["detail"] == f"prose says {said}, t3.new_received.total is {true}"
+    assert failed[0]["detail"] == f"prose says {said}, t3_new_received_total is {true}"
 
 
 def test_prose_counting_new_and_carried_over_together_is_accepted_and_said_so():
@@ -119,7 +119,7 @@ def test_parse_reads_the_narrative_numbers():
 
 def test_without_narrative_numbers_there_is_no_narrative_check():
     frames = records_to_frames(items(series(), narrative=False), overrides=NO_OVERRIDES)
-    assert not frames["crosschecks"]["check"].str.startswith("narrative").any()
+    assert not frames["crosschecks"]["check_name"].str.startswith("narrative").any()
     assert frames["reports"]["narrative"].isna().all()
 
 

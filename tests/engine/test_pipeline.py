@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import errno
 import hashlib
 import json
@@ -99,7 +100,9 @@ def test_every_table_has_its_schema_columns_and_dtypes():
         assert list(frame.columns) == list(SCHEMAS[name]), name
         assert {c: str(t) for c, t in frame.dtypes.items()} == {c: str(pd.Series(dtype=t).dtype)
                                                                for c, t in SCHEMAS[name].items()}, name
-    assert out["cells"]["value"].dtype == "Float64" and out["t3"]["year"].dtype == "Int64"
+    assert out["cells"]["value"].dtype == "Int64" and out["cells"]["amount"].dtype == "Float64"
+    assert out["t3"]["year"].dtype == "Int64" and out["t3"]["t3_granted_total"].dtype == "Int64"
+    assert out["t2"]["t2_procurement_amount"].dtype == "Float64" and str(out["reports"]["published"].dtype) == "date32[day][pyarrow]"
     assert isinstance(out["reports"]["source"].dtype, pd.StringDtype)
 
 
@@ -111,15 +114,15 @@ def test_empty_input_gives_empty_tables_with_the_same_columns():
 
 def test_wide_columns_are_the_union_of_both_templates_in_canonical_order():
     out = frames()
-    t2 = [c for c in out["t2"].columns if c.startswith("t2.")]
-    assert t2[:6] == ["t2.rules.made", "t2.rules.published", "t2.rules.published_total",
-                      "t2.rules.issued", "t2.rules.repealed", "t2.rules.in_force"]
-    assert {"t2.procurement.amount", "t2.fees.amount", "t2.fees.change", "t2.licensing.decisions"} <= set(t2)
+    t2 = [c for c in out["t2"].columns if c.startswith("t2_")]
+    assert t2[:6] == ["t2_rules_made", "t2_rules_published", "t2_rules_published_total",
+                      "t2_rules_issued", "t2_rules_repealed", "t2_rules_in_force"]
+    assert {"t2_procurement_amount", "t2_fees_amount", "t2_fees_change", "t2_licensing_decisions"} <= set(t2)
     assert len(t2) == len(set(t2)) == 22 + 7  # 2019's 22 cells + 2021's rules/normative_docs/fees.amount
-    t3 = [c for c in out["t3"].columns if c.startswith("t3.")]
-    assert t3 == [f"t3.{r.key}.{c}" for r in T3_ROWS for c in T3_COLUMNS]
-    assert "t3.other.total" in t3 and "t3.other.no_correction.total" in t3
-    assert list(out["t4"].columns[4:]) == [f"t4.{c}" for c in T4_COLUMNS]
+    t3 = [c for c in out["t3"].columns if c.startswith("t3_")]
+    assert t3 == [f"t3_{r.key}_{c}".replace(".", "_") for r in T3_ROWS for c in T3_COLUMNS]
+    assert "t3_other_total" in t3 and "t3_other_no_correction_total" in t3
+    assert list(out["t4"].columns[4:]) == [f"t4_{c}".replace(".", "_") for c in T4_COLUMNS]
     assert list(out["t2"].columns[:4]) == ["report_id", "agency", "year", "template"]
 
 
@@ -127,14 +130,14 @@ def test_wide_rows_hold_values_and_na_where_the_template_has_no_cell():
     out = frames()
     t2 = out["t2"].set_index("report_id")
     r19, r21 = rid(report_2019()), rid(report_2021())
-    assert t2.loc[r19, "t2.rules.made"] == 2.0 and t2.loc[r19, "t2.procurement.amount"] == 109858.0
-    assert pd.isna(t2.loc[r19, "t2.rules.issued"]) and pd.isna(t2.loc[r21, "t2.rules.made"])
-    assert t2.loc[r21, "t2.fees.amount"] == 20000.0
+    assert t2.loc[r19, "t2_rules_made"] == 2.0 and t2.loc[r19, "t2_procurement_amount"] == 109858.0
+    assert pd.isna(t2.loc[r19, "t2_rules_issued"]) and pd.isna(t2.loc[r21, "t2_rules_made"])
+    assert t2.loc[r21, "t2_fees_amount"] == 20000.0
     t3 = out["t3"].set_index("report_id")
-    assert t3.loc[r19, "t3.granted.total"] == 3.0 and pd.isna(t3.loc[r19, "t3.other.total"])
-    assert t3.loc[r21, "t3.other.no_correction.total"] == 1.0
+    assert t3.loc[r19, "t3_granted_total"] == 3.0 and pd.isna(t3.loc[r19, "t3_other_total"])
+    assert t3.loc[r21, "t3_other_no_correction_total"] == 1.0
     t4 = out["t4"].set_index("report_id")
-    assert t4.loc[r19, "t4.review.upheld"] == 1.0 and t4.loc[r21, "t4.suit_direct.pending"] == 0.0
+    assert t4.loc[r19, "t4_review_upheld"] == 1.0 and t4.loc[r21, "t4_suit_direct_pending"] == 0.0
     assert t4.loc[r21, "year"] == 2022 and t4.loc[r21, "template"] == "2021"
 
 
@@ -157,7 +160,7 @@ def test_reports_row_summarises_checks_warnings_and_provenance():
     assert row["warnings_count"] == 2 and row["warnings"] == "t3: blank total derived | t2: rows not found"
     assert json.loads(row["extra_rows"]) == [{"label": "附加行", "cells": ["1"]}]
     assert (row["source"], row["format"], row["published"], row["index_no"]) == (
-        "b/2019.html", "html", "2020-01-20", "123-456")
+        "b/2019.html", "html", datetime.date(2020, 1, 20), "123-456")
     r21 = frames()["reports"].set_index("report_id").loc[rid(report_2021())]
     assert r21["checks_passed"] == 3 and r21["checks_failed"] == 0 and pd.isna(r21["failed_checks"])
 
@@ -178,14 +181,17 @@ def test_cells_long_table_keeps_keys_values_printed_text_and_kind():
     assert set(mine["source"]) == {"b/2019.html"} and set(mine["agency"]) == {"示例县"}
 
 
-def test_rows_are_sorted_by_report_id_whatever_the_input_order():
+def test_rows_are_sorted_by_agency_year_and_report_id_whatever_the_input_order():
     shuffled = items()
     random.Random(7).shuffle(shuffled)
     a, b = records_to_frames(items()), records_to_frames(list(reversed(shuffled)))
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
-    ids = list(a["reports"]["report_id"])
-    assert ids == sorted(ids)
+    for name in ("reports", "cells", "t2", "t3", "t4", "comparable"):
+        rows = list(a[name][["agency", "year", "report_id"]].itertuples(index=False, name=None))
+        key = [(pd.isna(g), "" if pd.isna(g) else g, pd.isna(y), 0 if pd.isna(y) else y, r) for g, y, r in rows]
+        assert key == sorted(key), name
+    assert pd.isna(a["reports"]["agency"].iloc[-1])  # the failed document, with no agency, comes last
 
 
 def test_report_id_is_the_sha256_prefix_or_derived_from_the_source_when_unread():
@@ -215,7 +221,8 @@ def test_csv_and_parquet_hold_the_same_content(tmp_path):
 
 def test_write_frames_writes_only_the_formats_asked_and_run_json(tmp_path):
     written = write_frames(frames(), tmp_path, formats=("csv",), summary={"documents": 3, "名": "示例"})
-    assert sorted(p.name for p in written) == sorted([f"{n}.csv" for n in SCHEMAS] + ["datapackage.json", "run.json"])
+    assert sorted(p.name for p in written) == sorted([f"{n}.csv" for n in SCHEMAS]
+                                                     + ["codebook.csv", "datapackage.json", "run.json"])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
     assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8")) == {"documents": 3, "名": "示例"}
     with pytest.raises(ExportError, match="unknown format 'xlsx'"):
@@ -384,9 +391,15 @@ def test_running_twice_gives_identical_files(tmp_path):
     first = snapshot(tmp_path / "one")
     run_pipeline(raw, tmp_path / "one", max_bytes=limit)
     run_pipeline(raw, tmp_path / "two", max_bytes=limit)
-    assert snapshot(tmp_path / "one") == first == snapshot(tmp_path / "two")
     assert sorted(first) == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet")]
-                                   + ["datapackage.json", "run.json"])
+                                   + ["codebook.csv", "datapackage.json", "run.json", "CHANGES.md", "release.json"])
+    release_bound = ("datapackage.json", "run.json", "CHANGES.md", "release.json")  # carry the release id and time
+    tables = {name: data for name, data in first.items() if name not in release_bound}
+    for again in (snapshot(tmp_path / "one"), snapshot(tmp_path / "two")):
+        assert {n: d for n, d in again.items() if n not in release_bound} == tables
+        package = json.loads(again["datapackage.json"])
+        assert {k: v for k, v in package.items() if k not in ("version", "created")} == {
+            k: v for k, v in json.loads(first["datapackage.json"]).items() if k not in ("version", "created")}
 
 
 def test_the_run_output_is_the_same_in_csv_and_parquet(tmp_path):
@@ -399,7 +412,7 @@ def test_the_run_output_is_the_same_in_csv_and_parquet(tmp_path):
     csv, parquet = read_frames(tmp_path / "clean", "csv"), read_frames(tmp_path / "clean", "parquet")
     for name in SCHEMAS:
         pd.testing.assert_frame_equal(csv[name], parquet[name])
-    assert sorted(parquet["t3"]["t3.granted.total"].tolist()) == [1.0, 2.0, 3.0]
+    assert sorted(parquet["t3"]["t3_granted_total"].tolist()) == [1, 2, 3]
 
 
 def test_identical_documents_are_read_once(tmp_path):
