@@ -24,6 +24,7 @@ from pipeline.dataset.agencies import Agency, AgencyResolver, load_overrides
 from pipeline.dataset.derive import derive_tables
 from pipeline.dataset.schema import CELLS_SCHEMA, REPORTS_SCHEMA, SCHEMAS, WIDE_KEYS
 from pipeline.dataset.schema import frame_of as _frame
+from pipeline.dataset.sections import section_rows, sections_frame
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,9 @@ def records_to_frames(items: list[Item], overrides: str | os.PathLike[str] | Non
     }
     for table in ("t2", "t3", "t4"):
         frames[table] = _frame([wide_row(it, table) for it in read], SCHEMAS[table])
-    return frames | derive_tables(frames, agency_rows(agencies, resolver, ordered))
+    frames |= derive_tables(frames, agency_rows(agencies, resolver, ordered))
+    frames["sections"] = sections_frame(section_rows((report_id_of(it), it[0]) for it in read), frames["reports"])
+    return frames
 
 
 def agency_rows(agencies: dict[str, Agency | None], resolver: AgencyResolver,
