@@ -29,6 +29,7 @@ from typing import IO, Any
 import pandas as pd
 
 from pipeline.dataset.datapackage import TABLE_DESCRIPTIONS, field_spec
+from pipeline.dataset.errors import ExportError
 from pipeline.dataset.export import replace_all, temp_path
 from pipeline.dataset.schema import SCHEMAS
 
@@ -108,8 +109,8 @@ def publish(frames: dict[str, pd.DataFrame], target_dir: str | os.PathLike[str],
                 (target / XLSX_FILE, _xlsx_writer(published))]
         written = replace_all(jobs)
         os.replace(temp, db_path)
-    except (OSError, ValueError) as exc:
-        raise PublishError(f"{db_path}: cannot publish: {' '.join(str(exc).split())}") from exc
+    except (OSError, ValueError, ExportError) as exc:
+        raise PublishError(f"{target}: cannot publish: {' '.join(str(exc).split())}") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
