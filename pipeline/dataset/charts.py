@@ -237,3 +237,13 @@ def _png_writer(fig: Any) -> Any:
     def write(fh: Any) -> None:
         fig.savefig(fh, format="png", dpi=120)
     return write
+
+
+def png_bytes(fig: Any, font: ChartFont | None, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (for a notebook: IPython.display.Image(png_bytes(fig, font)))."""
+    import io
+
+    buffer = io.BytesIO()
+    with font_context(font):
+        fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
