@@ -22,6 +22,7 @@ from parsers.model import (
 from parsers.narrative import narrative_numbers
 from parsers.pdf import pages_of
 from parsers.rows import RawRow, grid_to_rows, text_to_rows
+from parsers.sections import split_sections
 from parsers.templates import t3_rows_for
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -154,6 +155,7 @@ def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None
     if report.format == "text" and _MD_TABLE.search(text):
         report.format = "markdown"
     report.narrative = narrative_numbers(text)
+    report.sections = split_sections(text)
     meta = text_to_metadata(text, title)
     report.agency, report.published, report.index_no = meta.agency, meta.published, meta.index_no
     report.year = meta.year

@@ -59,6 +59,20 @@ class Cell:
         return f"{self.row}.{self.col}" if self.row else self.col
 
 
+@dataclass(slots=True)
+class Section:
+    """One numbered section of the report's prose (parsers.sections.split_sections)."""
+
+    number: int  # 1 for 一、
+    title: str  # as printed, without the numeral
+    key: str | None  # the template's section it is (overview, proactive, requests, appeals, problems,
+    #                  other_matters), None for a title of another kind
+    text: str  # the prose, table lines left out
+
+    def to_record(self) -> dict[str, Any]:
+        return {"number": self.number, "title": self.title, "key": self.key, "text": self.text}
+
+
 @dataclass
 class Report:
     """What `parse` returns for one document (see the README's record section)."""
@@ -77,6 +91,7 @@ class Report:
     error: str | None = None
     narrative: dict[str, int] = field(default_factory=dict)  # numbers quoted in the prose (收到申请N件…)
     pages: dict[str, list[int]] | None = None  # PDF: table -> pages it was read from {"t3": [3, 4]}
+    sections: list[Section] = field(default_factory=list)  # the numbered prose sections (parsers.sections)
 
     def table(self, name: str) -> list[Cell]:
         return [c for c in self.cells if c.table == name]
@@ -111,6 +126,7 @@ class Report:
             "checks": None if failed else self.checks,
             "pages": None if failed else self.pages,
             "narrative": None if failed else self.narrative,
+            "sections": None if failed else [s.to_record() for s in self.sections],
             "warnings": self.warnings,
             "error": self.error,
         }

@@ -7,7 +7,9 @@ Each sample is one rendering of `tests.synth.make_report`; the same call gives t
 files can be regenerated at any time. SERIES adds one made-up agency over three years (2020 on the
 2019 template, 2021 and 2022 on the 2021 template), spelled three ways (…街道办事处, …街道, …街道办),
 so that `nianbao compare` has years to compare: 2020 → 2021 carries over (结转下年度 = 上年结转),
-2022 on purpose does not (its 上年结转 of natural persons is one more than 2021 carried forward). The expected records are not written next to the documents
+2022 on purpose does not (its 上年结转 of natural persons is one more than 2021 carried forward).
+Its prose: 2021 repeats 2020's 五、存在的主要问题及改进情况 word for word (as copied reports do), 2022
+rewrites it (REWRITTEN_PROBLEMS), so the sections table has both cases. The expected records are not written next to the documents
 (everything under data/raw/ is read as a document); `--list` prints them.
 """
 
@@ -44,6 +46,15 @@ SERIES = (
 )
 
 
+REWRITTEN_PROBLEMS = {  # sample name -> its own 存在的主要问题及改进情况 (the others keep the generator's text)
+    "series_2022": [
+        "对照群众期待，本年度工作仍有差距：依申请公开答复文书格式不够统一，部分栏目更新滞后，"
+        "政务新媒体互动回应偏慢。",
+        "明年将制定答复文书范本并组织案例评查，建立栏目更新季度通报制度，安排专人负责留言回复。",
+    ],
+}
+
+
 def samples() -> list[tuple[str, dict, bytes]]:
     out = []
     for i, (name, template, seed, opts, shape) in enumerate(SAMPLES, 1):
@@ -64,6 +75,7 @@ def series(carry: tuple[bool, ...] = (True, False)) -> list[tuple[dict, str, str
         report = rename(make_report(template, seed, year=year), agency)
         if made:
             chain(made[-1][0], report, shift=0 if carry[len(made) - 1] else 1)
+        report["narrative"]["problems"] = REWRITTEN_PROBLEMS.get(name, report["narrative"]["problems"])
         made.append((report, shape, name))
     return made
 

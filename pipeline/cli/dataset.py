@@ -61,21 +61,28 @@ CLEAN_OPTION = click.option(
 def compare_command(clean_dir: Path, agency: str | None, region: str | None, csv_path: Path | None,
                     png_dir: Path | None) -> None:
     """For one agency (--agency) or every agency of a region (--region; all agencies when neither),
-    print one row per agency and year: requests received (with the change from the previous year
-    and the rank among all agencies that year), how they were handled (granted, partially
-    granted, denied, unable, not processed, other: comparable across the 2019 and 2021
-    templates), reconsiderations, suits, corrected outcomes, and the checks that failed (the
-    report's own relations and the cross-year checks).
+    print one row per agency and year: requests received (with the change from the previous year,
+    absolute and in %, and the rank "k of N" among the agencies of the same level that year),
+    how they were handled (granted, partially granted, denied, unable, not processed, other:
+    comparable across the 2019 and 2021 templates) with the shares of the requests decided,
+    reconsiderations, suits, corrected outcomes and 纠错率 (corrected / cases with a result), the
+    prose sections at least 90% identical to last year's, and the checks that failed (the
+    report's own relations and the cross-year checks). The folder of --csv is created.
 
     Exit status: 0 done; 1 no such agency/region, no dataset, or a file could not be written.
     """
-    from pipeline.dataset.compare import CompareError, compare_table, terminal_table, write_charts
+    from pipeline.dataset.charts import write_charts
+    from pipeline.dataset.compare import CompareError, compare_table, terminal_table
 
     frames = _load(clean_dir)
     try:
         table = compare_table(frames, agency, region)
+        if csv_path is not None:
+            csv_path.parent.mkdir(parents=True, exist_ok=True)
     except CompareError as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{csv_path.parent}: cannot create the folder: {exc.strerror or exc}")
     click.echo(terminal_table(table))
     try:
         if csv_path is not None:

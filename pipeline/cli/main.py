@@ -11,6 +11,7 @@ from pipeline.cli.common import GuardedGroup
 from pipeline.cli.dataset import compare_command, quality_command
 from pipeline.cli.documents import parse_command, run_command
 from pipeline.cli.fetch import fetch_command
+from pipeline.cli.publish import publish_command, serve_command
 
 
 @click.group(name="nianbao", cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,5 +41,6 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 
-for command in (parse_command, run_command, fetch_command, compare_command, quality_command):
+for command in (parse_command, run_command, fetch_command, compare_command, quality_command, publish_command,
+                serve_command):
     main.add_command(command)

@@ -1,24 +1,23 @@
-"""Year-by-year comparison of agencies (dataset code: DataFrames; charts with matplotlib, Agg).
+"""Year-by-year comparison of agencies (dataset code: DataFrames; the charts are pipeline.dataset.charts).
 
 `compare_table(frames, agency=…, region=…)` gives one row per agency and year with the main
-measures (from the `comparable` table, so 2019- and 2021-template years line up), the change from
-the agency's previous year, the rank of requests received among all agencies that year, and the
-checks that failed (the report's own relations and the cross-year checks).
+measures (from the `comparable` table, so 2019- and 2021-template years line up), the rates
+(shares of the requests decided, 纠错率), the change from the agency's previous year (absolute and
+in %), the rank of requests received among the agencies of the same level that year ("k of N"),
+the prose sections that repeat last year's (≥ 90 % identical) and the checks that failed (the
+report's own relations and the cross-year checks).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pipeline.dataset.agencies import agency_key
-from pipeline.dataset.crosswalk import T3_GROUP_SUMS
+from pipeline.dataset.crosswalk import RATES, T3_GROUP_SUMS
 from pipeline.dataset.schema import column_name
 
 log = logging.getLogger(__name__)
@@ -39,11 +38,11 @@ MEASURES = {
 }
 REASONS = {f"{r}": column_name(f"t3.{r}.total") for rows in T3_GROUP_SUMS.values() for r in rows}
 CHANGED = ("received", "granted", "denied", "reviews", "suits", "corrected")
-TERMINAL = ("agency", "year", "received", "received_change", "received_rank", "granted", "partially_granted",
-            "denied", "unable", "not_processed", "other", "reviews", "suits", "corrected", "checks_failed")
+TERMINAL = ("agency", "year", "received", "received_change", "received_change_pct", "rank", "granted",
+            "rate_granted", "rate_partially_granted", "rate_denied", "rate_unable", "not_processed", "other",
+            "reviews", "suits", "corrected", "rate_corrected", "repeated_sections", "checks_failed")
 OUTCOMES = ("granted", "partially_granted", "denied", "unable", "not_processed", "other")
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
-                "WenQuanYi Zen Hei", "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC")
+LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
 
 
 class CompareError(Exception):
@@ -94,7 +93,6 @@ def compare_table(frames: dict[str, pd.DataFrame], agency: str | None = None,
                   region: str | None = None) -> pd.DataFrame:
     """One row per (agency, year) of the selection, sorted by agency and year."""
     comparable = _one_per_year(frames["comparable"])
-    ranks = _ranks(comparable)
     ids = select_agencies(frames["agencies"], agency, region)
     chosen = comparable[comparable["agency_id"].isin(ids)]
     names = frames["agencies"].set_index("agency_id")["name"]
@@ -102,13 +100,45 @@ def compare_table(frames: dict[str, pd.DataFrame], agency: str | None = None,
                         "year": chosen["year"], "template": chosen["template"], "report_id": chosen["report_id"]})
     for name, col in (MEASURES | REASONS).items():
         out[name] = chosen[col]
+    for name in (*RATES, "agency_level", "received_rank", "received_rank_of"):
+        out[name] = chosen.get(name, pd.NA)
     out = out.sort_values(["agency_id", "year"]).reset_index(drop=True)
     for name in CHANGED:
         out[f"{name}_change"] = _change(out, name)
-    out["received_rank"] = out["report_id"].map(ranks["rank"]).astype("Int64")
-    out["agencies_that_year"] = out["report_id"].map(ranks["of"]).astype("Int64")
+        out[f"{name}_change_pct"] = _change_pct(out, name)
+    out["rank"] = [rank_text(*r) for r in out[["received_rank", "received_rank_of", "agency_level"]].itertuples(index=False)]
+    out["rank"] = out["rank"].astype("string")
+    out["repeated_sections"] = out["report_id"].map(repeated_sections(frames)).astype("string")
     out["checks_failed"] = out["report_id"].map(failed_checks(frames)).astype("string")
     return out
+
+
+def rank_text(rank: Any, of: Any, level: Any) -> str | None:
+    """"2 of 5 县级" (rank among the agencies of the same level that year), None when unranked."""
+    if pd.isna(rank) or pd.isna(of):
+        return None
+    return f"{int(rank)} of {int(of)} {LEVEL_LABELS.get(level, '')}".rstrip()
+
+
+def repeated_sections(frames: dict[str, pd.DataFrame]) -> pd.Series:
+    """report_id -> the sections ≥ 90 % identical to last year's: "五 存在的主要问题及改进情况 (100%); …"."""
+    sections = frames.get("sections")
+    if sections is None or sections.empty:
+        return pd.Series(dtype="string")
+    hit = sections[sections["repeats_previous"].fillna(False).astype(bool)]
+    found: dict[str, list[str]] = {}
+    for rec in hit.sort_values(["report_id", "number"]).to_dict("records"):
+        found.setdefault(rec["report_id"], []).append(
+            f"{_numeral(rec['number'])} {rec['title']} ({rec['similarity_previous']:.0f}%)")
+    return pd.Series({rid: "; ".join(items) for rid, items in found.items()}, dtype="string")
+
+
+def _numeral(number: int) -> str:
+    digits = "一二三四五六七八九"
+    if 1 <= number <= 9:
+        return digits[number - 1]
+    tens, ones = divmod(number, 10)
+    return ("" if tens == 1 else digits[tens - 1]) + "十" + (digits[ones - 1] if ones else "") if number < 100 else str(number)
 
 
 def _one_per_year(comparable: pd.DataFrame) -> pd.DataFrame:
@@ -117,20 +147,18 @@ def _one_per_year(comparable: pd.DataFrame) -> pd.DataFrame:
     return known.sort_values(["agency_id", "year", "report_id"]).drop_duplicates(["agency_id", "year"])
 
 
-def _ranks(comparable: pd.DataFrame) -> pd.DataFrame:
-    """Rank of requests received among all agencies of the dataset in the same year (1 = most)."""
-    received = comparable[MEASURES["received"]]
-    rank = received.groupby(comparable["year"]).rank(method="min", ascending=False)
-    of = received.notna().groupby(comparable["year"]).transform("sum")
-    return pd.DataFrame({"rank": rank.to_numpy(), "of": of.to_numpy()}, index=comparable["report_id"].to_numpy())
-
-
 def _change(out: pd.DataFrame, name: str) -> pd.Series:
     """Change from the same agency's previous year (null when that year is absent)."""
     prev_year = out.groupby("agency_id")["year"].shift(1)
     prev = out.groupby("agency_id")[name].shift(1)
     change = out[name] - prev
     return change.where(prev_year == out["year"] - 1).astype("Float64")
+
+
+def _change_pct(out: pd.DataFrame, name: str) -> pd.Series:
+    """% change from the same agency's previous year (null when that year is absent or was 0)."""
+    prev = (out[name] - out[f"{name}_change"]).astype("Float64")
+    return (out[f"{name}_change"] / prev.where(prev > 0) * 100).astype("Float64")
 
 
 def failed_checks(frames: dict[str, pd.DataFrame]) -> pd.Series:
@@ -148,17 +176,22 @@ def failed_checks(frames: dict[str, pd.DataFrame]) -> pd.Series:
 
 
 def terminal_table(table: pd.DataFrame, columns: tuple[str, ...] = TERMINAL) -> str:
-    """The table as aligned text (CJK characters count as two columns)."""
+    """The table as aligned text (CJK characters count as two columns; rates and % changes as percentages)."""
     cols = [c for c in columns if c in table.columns]
-    rows = [cols] + [[_text(v) for v in rec] for rec in table[cols].itertuples(index=False)]
+    rows = [cols] + [[_text(v, c) for v, c in zip(rec, cols, strict=True)]
+                     for rec in table[cols].itertuples(index=False)]
     widths = [max(_width(r[i]) for r in rows) for i in range(len(cols))]
     return "\n".join("  ".join(_pad(v, w, i > 0) for i, (v, w) in enumerate(zip(r, widths, strict=True)))
                      for r in rows)
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, column: str = "") -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return "–"
+    if column.startswith("rate_"):
+        return f"{value * 100:.1f}%"
+    if column.endswith("_pct"):
+        return f"{value:+.1f}%"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -171,112 +204,3 @@ def _width(text: str) -> int:
 def _pad(text: str, width: int, right: bool) -> str:
     fill = " " * (width - _width(text))
     return fill + text if right else text + fill
-
-
-# ---- charts -----------------------------------------------------------------------------------
-
-
-def cjk_font() -> str | None:
-    """A font family with Chinese glyphs that matplotlib can use, or None (with a warning)."""
-    from matplotlib import font_manager
-
-    known = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in known:
-            return family
-    for path in _fc_list_zh():
-        try:
-            font_manager.fontManager.addfont(path)
-            return font_manager.FontProperties(fname=path).get_name()
-        except (OSError, RuntimeError, ValueError):
-            continue
-    log.warning("no font with Chinese glyphs found (fc-list :lang=zh is empty; Debian: apt-get install "
-                "fonts-noto-cjk): charts label agencies by agency_id")
-    return None
-
-
-def _fc_list_zh() -> list[str]:
-    if shutil.which("fc-list") is None:
-        return []
-    try:
-        done = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=20, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [line.split(":", 1)[0].strip() for line in done.stdout.splitlines() if line.strip()]
-
-
-def charts(table: pd.DataFrame, font: str | None = None) -> dict[str, Any]:
-    """{"received": Figure, "outcomes": Figure, "cases": Figure} (matplotlib Figures, no pyplot)."""
-    from matplotlib.figure import Figure
-
-    if font:
-        from matplotlib import rcParams
-        rcParams["font.sans-serif"] = [font, *rcParams["font.sans-serif"]]
-    label = "agency" if font else "agency_id"
-    figures = {}
-    figures["received"] = _lines(Figure(figsize=(8, 4.5)), table, label)
-    figures["outcomes"] = _outcomes(Figure(figsize=(8, 4.5)), table)
-    figures["cases"] = _cases(Figure(figsize=(8, 4.5)), table)
-    return figures
-
-
-def _lines(fig: Any, table: pd.DataFrame, label: str) -> Any:
-    ax = fig.subplots()
-    top = table.groupby("agency_id")["received"].sum().sort_values(ascending=False).index[:10]
-    for _agency_id, rows in table[table["agency_id"].isin(top)].groupby("agency_id"):
-        rows = rows.dropna(subset=["received"])
-        if rows.empty:
-            continue
-        ax.plot(rows["year"].astype(int), rows["received"].astype(float), marker="o", label=str(rows[label].iloc[0]))
-    ax.set(title="Requests received (t3.new_received.total)", xlabel="year", ylabel="requests")
-    _years_axis(ax, table)
-    if ax.get_lines():
-        ax.legend(fontsize="small")
-    return fig
-
-
-def _outcomes(fig: Any, table: pd.DataFrame) -> Any:
-    ax = fig.subplots()
-    sums = table.groupby("year")[list(OUTCOMES)].sum(min_count=1).astype(float).fillna(0)
-    bottom = None
-    for name in OUTCOMES:
-        ax.bar(sums.index.astype(int), sums[name], bottom=bottom, label=name)
-        bottom = sums[name] if bottom is None else bottom + sums[name]
-    ax.set(title="How requests were handled (comparable across templates)", xlabel="year", ylabel="requests")
-    _years_axis(ax, table)
-    ax.legend(fontsize="small")
-    return fig
-
-
-def _cases(fig: Any, table: pd.DataFrame) -> Any:
-    ax = fig.subplots()
-    sums = table.groupby("year")[["reviews", "suits", "corrected"]].sum(min_count=1).astype(float)
-    for name in sums.columns:
-        ax.plot(sums.index.astype(int), sums[name], marker="o", label=name)
-    ax.set(title="Reconsiderations, suits and corrected outcomes (t4)", xlabel="year", ylabel="cases")
-    _years_axis(ax, table)
-    ax.legend(fontsize="small")
-    return fig
-
-
-def _years_axis(ax: Any, table: pd.DataFrame) -> None:
-    years = sorted({int(y) for y in table["year"].dropna()})
-    if years:
-        ax.set_xticks(years)
-
-
-def write_charts(table: pd.DataFrame, out_dir: str | Path, prefix: str = "compare") -> list[Path]:
-    """PNG files <prefix>_received.png, _outcomes.png, _cases.png in out_dir (temp + rename)."""
-    from pipeline.dataset.export import replace_all
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    figures = charts(table, cjk_font())
-    jobs = [(out / f"{prefix}_{name}.png", _png_writer(fig)) for name, fig in figures.items()]
-    return replace_all(jobs)
-
-
-def _png_writer(fig: Any) -> Any:
-    def write(fh: Any) -> None:
-        fig.savefig(fh, format="png", dpi=120, bbox_inches="tight")
-    return write

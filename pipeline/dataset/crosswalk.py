@@ -54,3 +54,33 @@ def derived_parts(key: str) -> tuple[str, ...]:
     if table == "t4" and row in T4_GROUP_SUMS:
         return tuple(f"t4.{g}.{col}" for g in T4_GROUP_SUMS[row])
     return ()
+
+
+# ---- rates (pipeline.dataset.rates computes them; SQL-safe snake_case names) ----------------------
+
+# rate column -> (numerator, denominator parts, description). Shares are of the requests decided
+# this year (（七）总计); 纠错率 is of the reconsiderations and suits that ended with a result.
+RATES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "rate_granted": ("t3.granted.total", ("t3.results_total.total",),
+                     "予以公开 share: （一）予以公开 / （七）总计 (requests decided this year)"),
+    "rate_partially_granted": ("t3.partially_granted.total", ("t3.results_total.total",),
+                               "部分公开 share: （二）部分公开 / （七）总计"),
+    "rate_denied": ("t3.denied_all.total", ("t3.results_total.total",),
+                    "不予公开 (refused) share: （三）1–8 / （七）总计"),
+    "rate_unable": ("t3.unable_all.total", ("t3.results_total.total",),
+                    "无法提供 (unable to provide) share: （四）1–3 / （七）总计"),
+    "rate_corrected": ("t4.all.corrected", ("t4.all.total", "-t4.all.pending"),
+                       "纠错率: 结果纠正 / (行政复议 + 行政诉讼 with a result, i.e. 总计 − 尚未审结), "
+                       "复议 and both suits together"),
+}
+# comparable columns added after the rates: name -> (dtype, description)
+RANK_COLUMNS: dict[str, tuple[str, str]] = {
+    "agency_level": ("string", "Level of the agency, from its name and region: province, city, county "
+                               "(区/县/旗) or township (街道/乡/镇); null when unknown"),
+    "received_change_pct": ("Float64", "Change of t3.new_received.total from the same agency's previous "
+                                       "year, in % (null when that year is absent or had 0)"),
+    "received_rank": ("Int64", "Rank of t3.new_received.total among agencies of the same level that year "
+                               "(1 = most); null for a second report of the same agency and year"),
+    "received_rank_of": ("Int64", "How many agencies of that level have t3.new_received.total that year "
+                                  "(the N of 'rank k of N')"),
+}

@@ -12,8 +12,16 @@ from typing import Any
 
 from parsers.model import CELL_KINDS
 from parsers.templates import T2_ROWS, T3_BY_KEY, TEMPLATES
-from pipeline.dataset.crosswalk import OTHER_2021, T3_GROUP_SUMS, T4_GROUP_SUMS, derived_parts
+from pipeline.dataset.crosswalk import (
+    OTHER_2021,
+    RANK_COLUMNS,
+    RATES,
+    T3_GROUP_SUMS,
+    T4_GROUP_SUMS,
+    derived_parts,
+)
 from pipeline.dataset.schema import BOOL, DATE, FLOAT, INT, SCHEMAS, TIMESTAMP, column_keys, column_name
+from pipeline.dataset.sections import SECTIONS_DESCRIPTION, SECTIONS_FIELDS
 
 T3_COLUMN_LABELS = {"natural_person": "自然人", "commercial": "商业企业", "research": "科研机构",
                     "social_welfare": "社会公益组织", "legal_service": "法律服务机构", "other_org": "其他（法人或其他组织）",
@@ -115,6 +123,11 @@ OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
         "detail": {"description": "What did not add up"},
     },
 }
+OTHER_FIELDS["sections"] = SECTIONS_FIELDS
+OTHER_FIELDS["comparable"] = (
+    {k: {"description": doc, "constraints": {"minimum": 0, "maximum": 1}} for k, (_n, _d, doc) in RATES.items()}
+    | {k: {"description": doc} for k, (_dtype, doc) in RANK_COLUMNS.items()})
+OTHER_FIELDS["comparable"]["agency_level"]["constraints"] = {"enum": ["province", "city", "county", "township"]}
 TABLE_DESCRIPTIONS = {
     "reports": "One row per document read (or not): provenance, metadata, checks, warnings",
     "cells": "One row per cell of 表二/表三/表四 of every report read: value, printed text, kind",
@@ -124,9 +137,10 @@ TABLE_DESCRIPTIONS = {
     "comparable": "Measures that mean the same under the 2019 and 2021 templates (the crosswalk), one row per report",
     "agencies": "One row per agency_id: canonical name, spellings, region",
     "crosschecks": "Checks across reports: carry-over between years, narrative numbers vs tables",
+    "sections": SECTIONS_DESCRIPTION,
 }
 PRIMARY_KEYS = {"reports": ["report_id"], "t2": ["report_id"], "t3": ["report_id"], "t4": ["report_id"],
-                "comparable": ["report_id"], "agencies": ["agency_id"]}
+                "comparable": ["report_id"], "agencies": ["agency_id"], "sections": ["report_id", "number"]}
 
 
 def field_spec(table: str, name: str) -> dict[str, Any]:

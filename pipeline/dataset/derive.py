@@ -1,7 +1,8 @@
 """The derived tables of the dataset, computed from the base tables (dataset code: DataFrames).
 
 - `comparable`: one row per report read, the measures that mean the same under both templates
-  (pipeline.dataset.crosswalk), so that years 2019–2020 and 2021 on sit in one column each.
+  (pipeline.dataset.crosswalk), so that years 2019–2020 and 2021 on sit in one column each; then the
+  rates, the change from last year and the rank among agencies of the same level (pipeline.dataset.rates).
 - `agencies`: one row per agency_id (pipeline.dataset.agencies).
 - `crosschecks`: checks across reports (pipeline.dataset.crossyear).
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from pipeline.dataset.crosswalk import derived_parts
 from pipeline.dataset.crossyear import crosschecks
+from pipeline.dataset.rates import add_rates
 from pipeline.dataset.schema import (
     COMPARABLE_COLUMNS,
     COMPARABLE_META,
@@ -30,9 +32,11 @@ def derive_tables(frames: dict[str, pd.DataFrame], agency_rows: list[dict[str, A
     comparable = comparable_frame(frames)
     ids = frames["reports"].set_index("report_id")["agency_id"]
     comparable["agency_id"] = comparable["report_id"].map(ids).astype(COMPARABLE_META["agency_id"])
+    agencies = frame(agency_rows, "agencies")
+    comparable = add_rates(comparable, agencies)
     return {
         "comparable": comparable,
-        "agencies": frame(agency_rows, "agencies"),
+        "agencies": agencies,
         "crosschecks": crosschecks(comparable, frames["reports"]),
     }
 

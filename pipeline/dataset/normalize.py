@@ -33,6 +33,7 @@ from pipeline.dataset.schema import (
     to_date,
 )
 from pipeline.dataset.schema import frame_of as _frame
+from pipeline.dataset.sections import section_rows, sections_frame
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,9 @@ def records_to_frames(items: list[Item], overrides: str | os.PathLike[str] | Non
     }
     for table in ("t2", "t3", "t4"):
         frames[table] = _frame([wide_row(it, table) for it in read], SCHEMAS[table])
-    return frames | derive_tables(frames, agency_rows(agencies, resolver, ordered))
+    frames |= derive_tables(frames, agency_rows(agencies, resolver, ordered))
+    frames["sections"] = sections_frame(section_rows((report_id_of(it), it[0]) for it in read), frames["reports"])
+    return frames
 
 
 def agency_rows(agencies: dict[str, Agency | None], resolver: AgencyResolver,

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from parsers.templates import T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, TEMPLATES
-from pipeline.dataset.crosswalk import comparable_keys
+from pipeline.dataset.crosswalk import RANK_COLUMNS, RATES, comparable_keys
 
 STRING = "string"
 FLOAT = "Float64"
@@ -107,7 +107,14 @@ def wide_schema(table: str) -> dict[str, str]:
 
 COMPARABLE_COLUMNS = {column_name(k): k for k in comparable_keys()}
 COMPARABLE_META = WIDE_META | {"agency_id": STRING}
-COMPARABLE_SCHEMA = COMPARABLE_META | {col: key_dtype(key) for col, key in COMPARABLE_COLUMNS.items()}
+COMPARABLE_SCHEMA = (COMPARABLE_META | {col: key_dtype(key) for col, key in COMPARABLE_COLUMNS.items()}
+                     | {k: FLOAT for k in RATES} | {k: dtype for k, (dtype, _doc) in RANK_COLUMNS.items()})
+
+SECTIONS_SCHEMA = {  # pipeline.dataset.sections
+    "report_id": STRING, "agency_id": STRING, "year": INT, "number": INT, "section_key": STRING, "title": STRING,
+    "text": STRING, "characters": INT, "previous_report_id": STRING, "similarity_previous": FLOAT,
+    "repeats_previous": BOOL, "processing_fee": FLOAT,
+}
 
 SCHEMAS: dict[str, dict[str, str]] = {
     "reports": REPORTS_SCHEMA,
@@ -118,6 +125,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "comparable": COMPARABLE_SCHEMA,
     "agencies": AGENCIES_SCHEMA,
     "crosschecks": CROSSCHECKS_SCHEMA,
+    "sections": SECTIONS_SCHEMA,
 }
 BASE_TABLES = ("reports", "cells", "t2", "t3", "t4")
 SORTED_BY = ("agency", "year", "report_id")  # the order of reports, cells, t2, t3, t4 and comparable

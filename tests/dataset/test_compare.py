@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from pipeline import load, run_pipeline
 from pipeline.cli.dataset import compare_command
-from pipeline.dataset import compare
+from pipeline.dataset import charts
 from pipeline.dataset.compare import CompareError, compare_table, terminal_table
 from tests.make_samples import series
 from tests.synth import SHAPES, make_report
@@ -43,9 +43,18 @@ def test_one_agency_year_by_year_with_changes_ranks_and_failed_checks(three_year
     assert table["received_change"].tolist()[1:] == [received[1] - received[0], received[2] - received[1]]
     other = [sum(r["expected"]["t3"][k]["total"] for k in r["expected"]["t3"] if k.startswith("other")) for r in made]
     assert table["other"].tolist() == other  # 2019 single （六） and 2021 three rows, one column
-    rival = neighbour["expected"]["t3"]["new_received"]["total"]
-    assert table.loc[1, "received_rank"] == (1 if received[1] >= rival else 2)
-    assert table.loc[1, "agencies_that_year"] == 2
+    assert table["received_change_pct"].tolist()[1] == pytest.approx((received[1] - received[0]) / received[0] * 100)
+    # ranked among agencies of the same level only: the neighbour is a city department, 石门街道 a township
+    assert table["agency_level"].tolist() == ["township"] * 3
+    assert table.loc[1, "received_rank"] == 1 and table.loc[1, "received_rank_of"] == 1
+    assert table.loc[1, "rank"] == "1 of 1 乡镇级"
+    t3, t4 = made[1]["expected"]["t3"], made[1]["expected"]["t4"]
+    assert table.loc[1, "rate_granted"] == pytest.approx(t3["granted"]["total"] / t3["results_total"]["total"])
+    unable = sum(t3[k]["total"] for k in t3 if k.startswith("unable."))
+    assert table.loc[1, "rate_unable"] == pytest.approx(unable / t3["results_total"]["total"])
+    corrected = sum(t4[f"{g}.corrected"] for g in ("review", "suit_direct", "suit_after_review"))
+    decided = sum(t4[f"{g}.total"] - t4[f"{g}.pending"] for g in ("review", "suit_direct", "suit_after_review"))
+    assert table.loc[1, "rate_corrected"] == pytest.approx(corrected / decided)
     assert pd.isna(table.loc[1, "checks_failed"]) and table.loc[2, "checks_failed"] == "carry_over"
     assert table["reviews"].tolist() == [r["expected"]["t4"]["review.total"] for r in made]
 
@@ -78,31 +87,61 @@ def test_the_terminal_table_aligns_chinese_names():
 
 def test_the_command_prints_the_table_and_writes_csv_and_charts(three_years, tmp_path, caplog):
     clean = three_years[0]
-    args = ["--clean", str(clean), "--agency", "石门街道", "--csv", str(tmp_path / "c.csv"), "--png", str(tmp_path / "png")]
+    csv = tmp_path / "new" / "folder" / "c.csv"  # the folder does not exist yet
+    args = ["--clean", str(clean), "--agency", "石门街道", "--csv", str(csv), "--png", str(tmp_path / "png")]
     with caplog.at_level(logging.WARNING):
         result = CliRunner().invoke(compare_command, args)
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0].split()[:3] == ["agency", "year", "received"]
-    assert len(result.stdout.splitlines()) == 4
-    written = pd.read_csv(tmp_path / "c.csv")
+    assert caplog.records == [] and "font" not in result.stderr.lower() and "glyph" not in result.stderr.lower()
+    assert result.stdout.splitlines()[0].split()[:6] == ["agency", "year", "received", "received_change",
+                                                         "received_change_pct", "rank"]
+    assert len(result.stdout.splitlines()) == 4 and "1 of 1 乡镇级" in result.stdout and "%" in result.stdout
+    written = pd.read_csv(csv)
     assert written["year"].tolist() == [2020, 2021, 2022] and "denied.state_secret" in written.columns
+    assert {"rate_granted", "rate_corrected", "received_change_pct", "repeated_sections"} <= set(written.columns)
     pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
     assert pngs == ["compare_cases.png", "compare_outcomes.png", "compare_received.png"]
     assert all((tmp_path / "png" / p).read_bytes().startswith(b"\x89PNG") for p in pngs)
 
 
-def test_without_a_cjk_font_the_charts_fall_back_with_a_warning(three_years, tmp_path, monkeypatch, caplog):
+def test_without_a_cjk_font_the_charts_fall_back_with_a_warning(three_years, monkeypatch, caplog):
     from matplotlib import font_manager
 
-    monkeypatch.setattr(compare, "CJK_FAMILIES", ())
-    monkeypatch.setattr(compare, "_fc_list_zh", lambda: [])
-    monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
-    with caplog.at_level(logging.WARNING, logger="pipeline.dataset.compare"):
-        assert compare.cjk_font() is None
-    assert "fonts-noto-cjk" in caplog.text
-    figures = compare.charts(compare_table(load(three_years[0])), font=None)
+    with monkeypatch.context() as m, caplog.at_level(logging.WARNING, logger="pipeline.dataset.charts"):
+        m.setattr(charts, "bundled_font_path", lambda: None)
+        m.setattr(charts, "CJK_FAMILIES", ())
+        m.setattr(charts, "_fc_list_zh", lambda: [])
+        m.setattr(font_manager.fontManager, "ttflist", [])
+        assert charts.chart_font() is None
+    assert "uv sync" in caplog.text
+    figures = charts.charts(compare_table(load(three_years[0])), font=None)
     legend = [t.get_text() for t in figures["received"].axes[0].get_legend().get_texts()]
-    assert legend and all(t.startswith("ag-") for t in legend)
+    assert legend and all(t.startswith("ag-") for t in legend[:-1])
+
+
+def test_the_bundled_font_covers_every_label_drawn(three_years):
+    font = charts.chart_font()
+    assert font is not None and font.path == charts.bundled_font_path() and font.name == "Noto Sans SC"
+    table = compare_table(load(three_years[0]))
+    for name, fig in charts.charts(table, font).items():
+        texts = charts.drawn_texts(fig)
+        assert any("年度" in t for t in texts) and any("来源" in t for t in texts), name
+        assert charts.missing_glyphs(texts, font.path) == set(), name
+    legend = [t.get_text() for t in charts.charts(table, font)["received"].axes[0].get_legend().get_texts()]
+    assert {"云泽市石门街道", "云泽市生态环境局"} <= set(legend) and charts.FAILED_LABEL in legend
+
+
+def test_charts_start_at_zero_with_integer_ticks_and_mark_failed_checks(three_years):
+    table = compare_table(load(three_years[0]), agency="石门街道")
+    figures = charts.charts(table, charts.chart_font())
+    for name, fig in figures.items():
+        ax = fig.axes[0]
+        fig.draw_without_rendering()
+        assert ax.get_ylim()[0] == 0, name
+        assert all(float(t).is_integer() for t in ax.get_yticks()), name
+    assert 2022 in charts._failed_years(table)  # the carry-over check fails in 2022
+    rings = [c for c in figures["received"].axes[0].collections if c.get_offsets().shape[0]]
+    assert [int(x) for x, _y in rings[0].get_offsets()] == [2022]
 
 
 def test_the_command_without_a_dataset_exits_1(tmp_path):

@@ -95,7 +95,7 @@ def rid(item: tuple[Report, dict]) -> str:
 
 def test_every_table_has_its_schema_columns_and_dtypes():
     out = frames()
-    assert list(out) == ["reports", "cells", "t2", "t3", "t4", "comparable", "agencies", "crosschecks"]
+    assert list(out) == ["reports", "cells", "t2", "t3", "t4", "comparable", "agencies", "crosschecks", "sections"]
     for name, frame in out.items():
         assert list(frame.columns) == list(SCHEMAS[name]), name
         assert {c: str(t) for c, t in frame.dtypes.items()} == {c: str(pd.Series(dtype=t).dtype)
