@@ -307,7 +307,7 @@ class SiteCrawl:
         if fx.robots_blocked:
             self.summary.robots_skipped += 1
             if parent is None:
-                self.site_error(message, ROBOTS)
+                self.site_error(message, kind)
             return
         if parent is None:
             self.site_error(message, kind)

@@ -207,6 +207,7 @@ class _RobotsEntry:
     parser: Protego | None  # None: everything allowed (no robots.txt)
     deny_all: bool = False
     note: str | None = None
+    error_class: str | None = None  # why robots.txt could not be read (the host's failure: dns, refused...)
 
 
 class Robots:
@@ -242,8 +243,9 @@ class Robots:
             return _RobotsEntry(None)
         if got.status is not None and 400 <= got.status < 500:
             return _RobotsEntry(None)
-        return _RobotsEntry(None, deny_all=True, note=f"{robots_url}: unreachable ({got.error or got.status}); "
-                                                      "host skipped this run")
+        return _RobotsEntry(None, deny_all=True, note=f"robots.txt unreachable ({got.error or got.status}); "
+                                                      "host skipped this run",
+                            error_class=got.error_class or T.http_class(got.status))
 
     def allowed(self, url: str, allow_host: HostRule | None = None) -> bool:
         entry = self.entry(url, allow_host)
@@ -347,8 +349,9 @@ class Fetcher:
         if why is not None:
             return self._failed(url, current, f"{current}: {why}", kind=T.PRIVATE)
         if not self.robots.allowed(current, allow_host):
-            note = self.robots.entry(current).note
-            got = self._failed(url, current, note or f"{current}: disallowed by robots.txt", kind=T.ROBOTS)
+            entry = self.robots.entry(current)
+            got = self._failed(url, current, f"{current}: {entry.note or 'disallowed by robots.txt'}",
+                               kind=entry.error_class or T.ROBOTS)
             got.robots_blocked = True
             return got
         self._apply_crawl_delay(current)
@@ -431,6 +434,7 @@ class Fetcher:
             got.error, got.error_class = f"{url}: {exc}", T.TOO_LARGE
         except (DeadlineExceeded, HeadersTimeout) as exc:
             got.error, got.error_class, got.retryable = f"{url}: {exc}", T.TIMEOUT, True
+            got.body = None
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             got.error_class = T.classify(exc)
@@ -458,16 +462,20 @@ class Fetcher:
                         got.body = read_body(response, opts.max_bytes, started + opts.deadline)
                 finally:
                     response.close()
+                self._check(watchdog)  # a socket shut by the watchdog can look like a short, complete answer
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            if watchdog.fired == "headers":
-                raise HeadersTimeout(f"response headers not complete within {opts.read_timeout:g} s "
-                                     "(read timeout); abandoned") from exc
-            if watchdog.fired == "deadline":
-                raise DeadlineExceeded(f"request not complete within the {opts.deadline:g} s deadline "
-                                       "(connect, headers and body); abandoned") from exc
-            raise
+            self._check(watchdog)
+            raise exc
         if self.recorder is not None:
             self.recorder.response(url, response, got.body)
+
+    def _check(self, watchdog: T.Watchdog) -> None:
+        if watchdog.fired == "headers":
+            raise HeadersTimeout(f"response headers not complete within {self.options.read_timeout:g} s "
+                                 "(read timeout); abandoned")
+        if watchdog.fired == "deadline":
+            raise DeadlineExceeded(f"request not complete within the {self.options.deadline:g} s deadline "
+                                   "(connect, headers and body); abandoned")
 
 
 def _http_class(got: Fetched) -> Fetched:

@@ -269,7 +269,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
         if item is None or any(item is s for s in seen):
             continue
         seen.append(item)
-        todo.extend([getattr(item, "reason", None), item.__cause__, item.__context__,
+        reason = getattr(item, "reason", None)
+        todo.extend([reason if isinstance(reason, BaseException) else None, item.__cause__, item.__context__,
                      *(a for a in item.args if isinstance(a, BaseException))])
     return seen
 
