@@ -406,6 +406,8 @@ def write_durably(target: Path, data: bytes) -> None:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    if os.name == "nt":  # Windows cannot open a folder to sync it; the rename is durable on NTFS
+        return
     fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(fd)
