@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click
 
-from pipeline.engine.orchestrate import MAX_BYTES
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_DEFAULT_SIZE = f"{MAX_BYTES // 1024**2}M"
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal number, as a shell reports it
 _UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
 
 
@@ -60,17 +59,27 @@ class GuardedGroup(click.Group):
             raise click.exceptions.Exit(EXIT_FAILED) from None
 
 
-MAX_BYTES_OPTION = click.option(
-    "--max-bytes", type=ByteSize(), default=_DEFAULT_SIZE, show_default=True,
-    help="Refuse documents larger than SIZE (bytes, or with a K/M/G suffix: 512K, 32M). A refused "
-         "file is judged by its size alone, never read, and counts as a document that could not be read.")
-
-
 BAD_CELLS_OPTION = click.option(
     "--bad-cells", type=click.Choice(["null", "fail"]), default="null", show_default=True,
     help="Cells that cannot be read (glued digits the arithmetic cannot decide, text where a number "
          "belongs): 'null' keeps the report with those cells null and named in its warnings; 'fail' "
          "counts the report as one that could not be read (its error counts the cells by kind).")
+
+
+def _max_bytes_option() -> Callable[[Callable], Callable]:
+    # the engine's limit is read when a command that uses it is loaded, not by `nianbao --help`
+    from pipeline.engine.orchestrate import MAX_BYTES
+
+    return click.option(
+        "--max-bytes", type=ByteSize(), default=f"{MAX_BYTES // 1024**2}M", show_default=True,
+        help="Refuse documents larger than SIZE (bytes, or with a K/M/G suffix: 512K, 32M). A refused "
+             "file is judged by its size alone, never read, and counts as a document that could not be read.")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MAX_BYTES_OPTION":
+        return _max_bytes_option()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def write_utf8_line(text: str) -> None:

@@ -22,8 +22,18 @@ from pipeline.cli.common import (
     write_utf8_line,
 )
 from pipeline.cli.dataset import EXCEL_OPTION, with_excel
-from pipeline.cli.fetch import FETCH_ERRORS, crawl_options, fetch_options, fetch_step, locked
+from pipeline.cli.fetch import (
+    FETCH_ERRORS,
+    alert_status,
+    crawl_options,
+    fail_policy,
+    fetch_options,
+    fetch_step,
+    locked,
+)
 from pipeline.cli.fetch import report as fetch_report
+from pipeline.cli.runlog import Run, recorded_run
+from pipeline.collect.archive import record_run_result
 from pipeline.collect.crawl import FetchSummary, SourcesError
 from pipeline.dataset.agencies import OverridesError
 from pipeline.dataset.datapackage import DEFAULT_LICENCE
@@ -116,34 +126,41 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
 
     \b
     Exit status:
-      0  every document was read (a report whose numbers do not add up is flagged in the
-         data, in reports.failed_checks; it is not a failure of the run)
-      1  at least one document could not be read (the dataset is still written), or the
-         dataset could not be written, or this run would drop over 10% of the published
-         reports (an empty --raw folder included; nothing written, see --allow-shrink)
-      2  usage error (e.g. --raw does not exist, unknown --format, bad --sources file)
-      75 another run holds the lock; nothing done
+      0   every document was read (a report whose numbers do not add up is flagged in the
+          data, in reports.failed_checks; it is not a failure of the run)
+      1   at least one document could not be read (the dataset is still written), the
+          dataset could not be written, this run would drop over 10% of the published
+          reports (an empty --raw folder included; nothing written, see --allow-shrink),
+          or the fetch crossed a --fail-on threshold
+      2   usage error (e.g. --raw does not exist, unknown --format, bad --sources file)
+      75  another run holds the lock; nothing done
+      130 stopped by Ctrl-C, 143 by SIGTERM (recorded as interrupted in `nianbao runs`)
     """
     show_bar = not quiet and stderr_is_tty()
-    with locked(raw_dir):
-        fetched = _fetch(sources, raw_dir, fetch_params, show_bar, quiet) if sources else None
+    fail_policy(fetch_params["fail_on"])
+    with locked(raw_dir), recorded_run(raw_dir, "run") as run:
+        fetched = _fetch(sources, raw_dir, fetch_params, show_bar, quiet, run) if sources else None
         try:
             summary = _run(raw_dir, clean_dir, max_bytes, with_excel(formats or FORMATS, excel), show_bar,
                            bad_cells, {"allow_shrink": allow_shrink, "licence": licence})
         except (PipelineError, ExportError, OverridesError, ShrinkRefused, OSError) as exc:
             _fail(exc)
-    for line in summary.errors:
-        click.echo(line, err=True)
-    if not quiet:
-        click.echo(summary.line(clean_dir))
-    needs_person = summary.failed or (fetched is not None and fetched.needs_attention)
-    raise click.exceptions.Exit(EXIT_FAILED if needs_person else EXIT_OK)
+        # until the engine records its own counts (cached, release_id) through this function
+        record_run_result(raw_dir, run.id, parsed=summary.parsed, parse_failed=summary.failed)
+        for line in summary.errors:
+            click.echo(line, err=True)
+        if not quiet:
+            click.echo(summary.line(clean_dir))
+        alert = fetched is not None and alert_status(raw_dir, fetched, fetch_params["fail_on"]) != EXIT_OK
+        raise click.exceptions.Exit(EXIT_FAILED if summary.failed or alert else EXIT_OK)
 
 
-def _fetch(sources: Path, raw_dir: Path, params: dict[str, Any], show_bar: bool, quiet: bool) -> FetchSummary:
+def _fetch(sources: Path, raw_dir: Path, params: dict[str, Any], show_bar: bool, quiet: bool,
+           run: Run | None = None) -> FetchSummary:
     """The fetch step of `run --sources`: a bad sources file is a usage error, a broken archive a failure."""
     try:
-        fetched = fetch_step(sources, raw_dir, crawl_options(**params), show_bar)
+        fetched = fetch_step(sources, raw_dir, crawl_options(**params), show_bar, run=run,
+                             warc=params.get("warc_path"))
     except SourcesError as exc:
         click.echo(f"nianbao: error: {_one_line(str(exc))}", err=True)
         raise click.exceptions.Exit(EXIT_USAGE) from None

@@ -17,10 +17,16 @@ A kill between the two leaves a complete file and no row: the next run downloads
 (same name, nothing doubled) and records it. Leftover `*.tmp` files are removed at the next start.
 
 Manifest tables:
-    runs      id, started_at, finished_at, summary (JSON); an unfinished run is resumed
+    runs      the run history: id, command, started_at, finished_at, duration (s), exit_status,
+              interrupted, fetch counts (sites, sites_failed, requests, downloaded, not_modified,
+              new_documents, new_versions, dead_links), parse counts filled by the engine
+              (parsed, cached, parse_failed; null when the run did not parse), release_id,
+              summary (JSON). An unfinished run (killed) is resumed by the next one.
+    site_runs one row per site and run: ok, error_class (dns, refused, tls, timeout, http-4xx,
+              http-5xx, robots...), error, requests, new_documents, new_versions, dead_links
     fetches   one row per request (or reuse): url, final_url, parent_url, site, fetched_at, status,
               outcome, etag, last_modified, content_type, encoding, sha256, size, path, kind,
-              report_url, error
+              report_url, error, error_class
     versions  one row per (url, sha256) ever stored: path, kind, report_url, first_seen
 The current version of a URL is the sha256 of its latest fetch that has one; the others are kept
 and listed by `superseded_paths`.
@@ -40,9 +46,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Archive", "ArchiveError", "FetchRecord", "StoredVersion", "DocumentVersion", "document_versions",
-           "superseded_paths", "current_document_paths", "verify_archive", "CRAWL_DIR", "DOCUMENTS_DIR",
-           "manifest_path", "lock_path"]
+__all__ = ["Archive", "ArchiveError", "FetchRecord", "SiteResult", "StoredVersion", "DocumentVersion",
+           "document_versions", "superseded_paths", "current_document_paths", "verify_archive", "CRAWL_DIR",
+           "DOCUMENTS_DIR", "manifest_path", "lock_path", "open_run", "close_run", "record_run_result",
+           "RUN_COUNTS"]
 
 DOCUMENTS_DIR = "archive"
 CRAWL_DIR = ".crawl"
@@ -69,11 +76,28 @@ CREATE INDEX IF NOT EXISTS fetches_run ON fetches (run_id, url);
 CREATE TABLE IF NOT EXISTS versions (
     url TEXT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, kind TEXT, report_url TEXT,
     first_seen TEXT NOT NULL, PRIMARY KEY (url, sha256));
+CREATE TABLE IF NOT EXISTS site_runs (
+    run_id INTEGER NOT NULL, site TEXT NOT NULL, start_url TEXT, finished_at TEXT NOT NULL, ok INTEGER NOT NULL,
+    error_class TEXT, error TEXT, requests INTEGER, new_documents INTEGER, new_versions INTEGER,
+    dead_links INTEGER, PRIMARY KEY (run_id, site));
+CREATE INDEX IF NOT EXISTS site_runs_site ON site_runs (site, run_id);
 """
+
+# Columns added since the first manifests (added to an older manifest when it is opened).
+_ADDED_COLUMNS = {
+    "runs": (("command", "TEXT"), ("duration", "REAL"), ("exit_status", "INTEGER"),
+             ("interrupted", "INTEGER NOT NULL DEFAULT 0"), ("sites", "INTEGER"), ("sites_failed", "INTEGER"),
+             ("requests", "INTEGER"), ("downloaded", "INTEGER"), ("not_modified", "INTEGER"),
+             ("new_documents", "INTEGER"), ("new_versions", "INTEGER"), ("dead_links", "INTEGER"),
+             ("parsed", "INTEGER"), ("cached", "INTEGER"), ("parse_failed", "INTEGER"), ("release_id", "TEXT")),
+    "fetches": (("error_class", "TEXT"),),
+}
+# What the engine reports about the parse side of a run (record_run_result), all nullable.
+RUN_COUNTS = ("parsed", "cached", "parse_failed", "release_id")
 
 _FETCH_COLUMNS = ("run_id", "url", "final_url", "parent_url", "site", "fetched_at", "status", "outcome",
                   "etag", "last_modified", "content_type", "encoding", "sha256", "size", "path", "kind",
-                  "report_url", "error")
+                  "report_url", "error", "error_class")
 
 
 class ArchiveError(Exception):
@@ -100,6 +124,22 @@ class FetchRecord:
     kind: str | None = None
     report_url: str | None = None
     error: str | None = None
+    error_class: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    """One site's outcome in one run (a row of `site_runs`)."""
+
+    site: str
+    start_url: str
+    ok: bool
+    error_class: str | None = None
+    error: str | None = None
+    requests: int = 0
+    new_documents: int = 0
+    new_versions: int = 0
+    dead_links: int = 0
 
 
 @dataclass(frozen=True)
@@ -164,7 +204,7 @@ class Archive:
 
     # --- runs ------------------------------------------------------------------------------------
 
-    def begin_run(self, max_resume_age: float = RESUME_WITHIN) -> tuple[int, bool]:
+    def begin_run(self, max_resume_age: float = RESUME_WITHIN, command: str | None = None) -> tuple[int, bool]:
         """(run id, resumed): the last run again when it never finished (a crash) and started less
         than max_resume_age seconds ago; else a new run (an older unfinished one is closed)."""
         self.remove_temp_files()
@@ -176,13 +216,62 @@ class Archive:
                     return row[0], True
                 db.execute("UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
                            (now_iso(), json.dumps({"abandoned": True}), row[0]))
-            cur = db.execute("INSERT INTO runs (started_at) VALUES (?)", (now_iso(),))
+            cur = db.execute("INSERT INTO runs (started_at, command) VALUES (?, ?)", (now_iso(), command))
             return int(cur.lastrowid), False
 
-    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+    def record_fetch_summary(self, run_id: int, summary: dict[str, Any]) -> None:
+        """The fetch counts of a run (FetchSummary.to_dict()); the run stays open."""
+        counts = {"sites": summary.get("sites"), "sites_failed": summary.get("sites_failed"),
+                  "requests": summary.get("requests"), "downloaded": summary.get("downloaded"),
+                  "not_modified": summary.get("not_modified"), "new_documents": summary.get("new_documents"),
+                  "new_versions": summary.get("new_versions"), "dead_links": summary.get("failed")}
+        sets = ", ".join(f"{k} = ?" for k in counts)
         with self._tx() as db:
-            db.execute("UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
-                       (now_iso(), json.dumps(summary, ensure_ascii=False), run_id))
+            db.execute(f"UPDATE runs SET {sets}, summary = ? WHERE id = ?",
+                       (*counts.values(), json.dumps(summary, ensure_ascii=False), run_id))
+
+    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        """Record the fetch counts and close the run (exit status unknown)."""
+        self.record_fetch_summary(run_id, summary)
+        self.end_run(run_id, exit_status=None, interrupted=bool(summary.get("interrupted")))
+
+    def end_run(self, run_id: int, exit_status: int | None, interrupted: bool) -> None:
+        """Close a run: finished_at, duration, exit status, interrupted."""
+        with self._tx() as db:
+            row = db.execute("SELECT started_at FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                return
+            ended = datetime.now(UTC)
+            duration = (ended - datetime.fromisoformat(row[0])).total_seconds()
+            db.execute("UPDATE runs SET finished_at = ?, duration = ?, exit_status = ?, interrupted = ? "
+                       "WHERE id = ?", (ended.isoformat(timespec="milliseconds"), round(duration, 3), exit_status,
+                                        int(interrupted), run_id))
+
+    def record_result(self, run_id: int | None, **counts: Any) -> int | None:
+        """Parse counts / release_id of a run (the latest one when run_id is None); its id, or None."""
+        unknown = set(counts) - set(RUN_COUNTS)
+        if unknown:
+            raise ValueError(f"record_run_result: unknown field(s) {', '.join(sorted(unknown))} "
+                             f"(known: {', '.join(RUN_COUNTS)})")
+        with self._tx() as db:
+            if run_id is None:
+                row = db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+                if row is None:
+                    return None
+                run_id = row[0]
+            if counts:
+                sets = ", ".join(f"{k} = ?" for k in counts)
+                db.execute(f"UPDATE runs SET {sets} WHERE id = ?", (*counts.values(), run_id))
+        return run_id
+
+    def record_site(self, run_id: int, result: SiteResult) -> None:
+        """One site's outcome in this run (replaced when a resumed run crawls it again)."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO site_runs (run_id, site, start_url, finished_at, ok, error_class, "
+                       "error, requests, new_documents, new_versions, dead_links) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       (run_id, result.site, result.start_url, now_iso(), int(result.ok), result.error_class,
+                        result.error, result.requests, result.new_documents, result.new_versions,
+                        result.dead_links))
 
     # --- reading the manifest --------------------------------------------------------------------
 
@@ -262,7 +351,47 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.executescript(_SCHEMA)
+    _add_columns(db)
     return db
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Bring a manifest written by an older version up to the current columns."""
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, decl in columns:
+            if name not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
+    db.commit()
+
+
+# --- the run history (the command line opens and closes a run; the engine adds its counts) -----
+
+
+def open_run(raw_dir: str | os.PathLike[str], command: str) -> tuple[int, bool]:
+    """Open (or resume, after a crash) the run row of a command; (run id, resumed)."""
+    with Archive(raw_dir) as archive:
+        return archive.begin_run(command=command)
+
+
+def close_run(raw_dir: str | os.PathLike[str], run_id: int, exit_status: int | None, interrupted: bool) -> None:
+    with Archive(raw_dir) as archive:
+        archive.end_run(run_id, exit_status, interrupted)
+
+
+def record_run_result(raw_dir: str | os.PathLike[str], run_id: int | None = None, *, parsed: int | None = None,
+                      cached: int | None = None, parse_failed: int | None = None,
+                      release_id: str | None = None) -> int | None:
+    """What the parse side of a run did, for `nianbao runs`: documents parsed, served from the
+    cache, failed, and the release it published. Called by the engine; run_id None means the
+    latest run (the one the command line opened). Only the values given are written. Returns the
+    run id, or None when the manifest has no run (nothing is created then)."""
+    counts = {k: v for k, v in (("parsed", parsed), ("cached", cached), ("parse_failed", parse_failed),
+                                ("release_id", release_id)) if v is not None}
+    if not manifest_path(raw_dir).is_file():
+        return None
+    with Archive(raw_dir) as archive:
+        return archive.record_result(run_id, **counts)
 
 
 def write_durably(target: Path, data: bytes) -> None:
@@ -277,6 +406,8 @@ def write_durably(target: Path, data: bytes) -> None:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+    if os.name == "nt":  # Windows cannot open a folder to sync it; the rename is durable on NTFS
+        return
     fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -1,13 +1,16 @@
-"""One run at a time: an exclusive `fcntl.flock` on a lock file, released by the kernel when the
-process ends (also on kill -9), so a stale lock file never blocks the next run."""
+"""One run at a time: an exclusive lock on a lock file (filelock: flock on POSIX, msvcrt on
+Windows), released by the operating system when the process ends (also on kill -9), so a stale
+lock file never blocks the next run. The holder's pid is written beside it (`<lock>.pid`) for the
+message of the run that finds the lock taken."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 __all__ = ["LockHeld", "run_lock"]
 
@@ -20,26 +23,29 @@ class LockHeld(Exception):
 def run_lock(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Hold an exclusive lock on `path` (created with its folder) for the `with` block.
 
-    Raises LockHeld at once, without waiting, when another process holds it."""
+    Raises LockHeld at once, without waiting, when another process (or another `run_lock` of this
+    process) holds it."""
     lock_file = Path(path)
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    pid_file = lock_file.with_name(lock_file.name + ".pid")
+    lock = FileLock(lock_file, timeout=0, thread_local=False, is_singleton=False)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(fd)
-            raise LockHeld(f"{lock_file}: another nianbao run is in progress{holder}; not started") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(f"{lock_file}: another nianbao run is in progress{_holder(pid_file)}; not started") from None
+    try:
+        with suppress(OSError):
+            pid_file.write_text(f"{os.getpid()}\n", encoding="ascii")
         yield lock_file
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        with suppress(OSError):
+            pid_file.unlink()
+        lock.release()
 
 
-def _holder(fd: int) -> str:
+def _holder(pid_file: Path) -> str:
     try:
-        pid = os.pread(fd, 32, 0).decode().strip()
+        pid = pid_file.read_text(encoding="ascii").strip()
     except OSError:
         return ""
     return f" (pid {pid})" if pid.isdigit() else ""

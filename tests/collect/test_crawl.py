@@ -253,8 +253,10 @@ def test_the_fetch_command_exit_codes_and_lock(tmp_path, servers):
     assert ok.exit_code == 0, ok.output
     assert "contact: tests@example.invalid" in a.hits()[0].headers["user-agent"]
     a.routes["/art/2024/1/15/art_1_1.html"] = Resp(b"", status=500)
-    failing = CliRunner().invoke(fetch_command, args)
-    assert failing.exit_code == 1 and "art_1_1.html" in failing.output
+    dead_link = CliRunner().invoke(fetch_command, args)  # one dead report link: logged, not an alert
+    assert dead_link.exit_code == 0 and "art_1_1.html" in dead_link.output
+    strict = CliRunner().invoke(fetch_command, [*args, "--fail-on", "any"])
+    assert strict.exit_code == 1 and "art_1_1.html" in strict.output
     with run_lock(lock_path(tmp_path)):
         locked = CliRunner().invoke(fetch_command, args)
     assert locked.exit_code == EXIT_LOCKED
@@ -323,4 +325,6 @@ def test_fetch_step_draws_a_progress_bar_when_asked(tmp_path, servers, capsys):
 
     a = servers(govsites.site_a(failures=False))
     summary = fetch_step(None, tmp_path, OPTS, True, urls=(a.url("/zwgk/zfxxgk/"),))
-    assert summary.new_documents == 4 and "fetching" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert summary.new_documents == 4 and "sites:" in err and "/1 [" in err  # sites done / total
+    assert f"{summary.requests} requests" in err and "req/s" in err

@@ -5,6 +5,7 @@ its arrival time and headers. Synthetic content only (made-up agencies)."""
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class Resp:
     declared_length: int | None = None  # a Content-Length other than len(body) (truncation)
     send_length: bool = True
     trickle: float = 0.0  # seconds between 8-byte pieces of the body
+    drip_headers: float = 0.0  # seconds between single bytes of an endless header block
 
 
 @dataclass
@@ -39,18 +41,26 @@ class FakeSite:
     """A host: routes (path with query -> Resp, or a list of Resp served in turn, the last one
     repeating) and a request log."""
 
-    def __init__(self, routes: dict[str, Resp | list[Resp]] | None = None) -> None:
+    def __init__(self, routes: dict[str, Resp | list[Resp]] | None = None,
+                 tls: tuple[str, str] | None = None) -> None:
+        """tls: (certificate file, key file) to serve HTTPS."""
         self.routes: dict[str, Resp | list[Resp]] = dict(routes or {})
         self.log: list[Hit] = []
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.server.daemon_threads = True
         self.server.site = self  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -98,8 +108,19 @@ class _Handler(BaseHTTPRequestHandler):
         site.record(Hit(arrived, self.path, {k.lower(): v for k, v in self.headers.items()}, status))
         if resp.stall:
             time.sleep(resp.stall)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
-            self._send(resp, status)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, OSError):  # the client gave up
+            if resp.drip_headers:
+                self._drip(resp.drip_headers)
+            else:
+                self._send(resp, status)
+
+    def _drip(self, pause: float) -> None:
+        """Headers one byte at a time, never finished (each byte well within any read timeout)."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"z" * 100_000
+        for i in range(len(head)):
+            self.wfile.write(head[i:i + 1])
+            self.wfile.flush()
+            time.sleep(pause)
 
     def _status(self, resp: Resp) -> int:
         if resp.status != 200:
