@@ -161,22 +161,22 @@ def _blanks(cells: tuple[str, ...]) -> int:
 
 def glued_options(run: str, shape: Shape) -> Options:
     """The readings of a glued run that its own arithmetic leaves (see the module doc)."""
-    try:
+    filled = _first_two(run, shape)
+    if not filled and len(run.split()) > 1:  # a stray space inside a number
+        run = "".join(run.split())
         filled = _first_two(run, shape)
-        if not filled and len(run.split()) > 1:  # a stray space inside a number
-            run = "".join(run.split())
-            filled = _first_two(run, shape)
+    one = filled[0] if len(filled) == 1 else None
+    filled_ok = _filled_consistent(run, shape) or ([one] if one else [])
+    try:
         consistent = unique(cuts(run, shape, blanks=True, totals=bool(shape.totals)), shape)
     except TooManyReadings as exc:
-        return Options([], shape, why=str(exc))
-    one = filled[0] if len(filled) == 1 else None
-    filled_ok = _filled_consistent(run, shape)
+        return Options([], shape, one=one, filled=filled_ok, why=str(exc))
     if not consistent:  # no reading adds up: a misprinted total, and then no blank cell
-        return Options([one] if one else [], shape, one=one, filled=filled_ok or ([one] if one else []),
+        return Options([one] if one else [], shape, one=one, filled=filled_ok,
                        why="" if one else "no reading fits")
     values = {values_of(c, shape) for c in consistent}
     guard = one if one is not None and values_of(one, shape) not in values else None
-    return Options(consistent, shape, guard, one, filled=filled_ok or ([one] if one else []))
+    return Options(consistent, shape, guard, one, filled=filled_ok)
 
 
 def _first_two(run: str, shape: Shape) -> list[tuple[str, ...]]:
