@@ -117,20 +117,45 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
         if _looks_binary(text):
             raise UnsupportedFormat("binary data, not a text report")
         text = normalize_text(remove_controls(text))
-        return text_to_rows(text, normalized=True), text, None
+        rows = text_to_rows(text, normalized=True)
+        if not _has_tables(rows) and text.lstrip()[:1] in "{[" and (inner := _script_html(text)):
+            return *_html_rows(inner), None  # a JSON document whose value is the report's HTML
+        return rows, text, None
     rows, text, title = _read_format(fmt, raw)
     return rows, normalize_text(text), title
+
+
+def _script_html(text: str) -> str | None:
+    from parsers.scripts import html_in_scripts
+
+    return html_in_scripts(text)
+
+
+def _html_rows(doc: str) -> tuple[list[RawRow], str]:
+    from parsers.html import html_to_grids_and_text
+
+    grids, text = html_to_grids_and_text(doc)
+    return [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")], text
+
+
+def _has_tables(rows: list[RawRow]) -> bool:
+    tables = records.rows_to_tables(rows)
+    return len(tables.t3) >= 5 or bool(tables.t2)
 
 
 def _read_format(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
     """(rows, plain text, title) of the formats read into grids."""
     if fmt == "html":
-        from parsers.html import decode_html, html_title, html_to_grids_and_text
+        from parsers.html import decode_html, html_title
+        from parsers.scripts import html_in_scripts
 
         doc, _encoding = decode_html(raw)
         doc = remove_controls(doc)
-        grids, text = html_to_grids_and_text(doc)
-        rows = [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")]
+        rows, text = _html_rows(doc)
+        if not _has_tables(rows) and (inner := html_in_scripts(doc)):  # a body drawn from a script string
+            inner_rows, inner_text = _html_rows(inner)
+            if _has_tables(inner_rows):
+                rows, text = inner_rows, text + "\n" + inner_text
         return rows, text, html_title(doc)
     if fmt == "pdf":
         from parsers.pdf import pdf_to_rows
