@@ -29,10 +29,11 @@ MAX_DIGITS = 12  # digits in one count cell (no count in these tables comes near
 
 COUNT_UNITS = "笔个项件次家宗条"
 _UNIT = f"(?:[{COUNT_UNITS}])?"
+_MARK = r"|—{1,2}|-{1,2}|/|_|无|–|―"  # a cell printed as a dash or 无 (read as 0)
 _PART = {
-    COUNT: re.compile(rf"(?:0|[1-9]\d{{0,{MAX_DIGITS - 1}}}){_UNIT}|—|/"),
-    SIGNED: re.compile(rf"(?:0|[+-]?[1-9]\d{{0,{MAX_DIGITS - 1}}}){_UNIT}|—|/"),
-    MONEY: re.compile(r"(?:0|[1-9]\d{0,14})(?:\.\d{1,8})?(?:万元|元|万)?|—|/"),
+    COUNT: re.compile(rf"(?:0|[1-9]\d{{0,{MAX_DIGITS - 1}}}){_UNIT}{_MARK}"),
+    SIGNED: re.compile(rf"(?:0|[+-]?[1-9]\d{{0,{MAX_DIGITS - 1}}}){_UNIT}{_MARK}"),
+    MONEY: re.compile(r"(?:0|[1-9]\d{0,14})(?:\.\d{1,8})?(?:万元|元|万)?" + _MARK),
 }
 # A count unit or 元 closes its cell for sure: `1个246900元` is 1个 | 246900元.
 _CLOSES = re.compile(rf"(?<=[{COUNT_UNITS}元])(?=\S)")

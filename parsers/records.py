@@ -553,7 +553,10 @@ def derive_blank_totals(reader: Reader) -> None:
 
 
 def _derive(reader: Reader, cell: Cell, parts: list[Cell]) -> None:
-    if any(p.value is None for p in parts):
+    if any(p.value is None for p in parts):  # a blank total is not 0: it is the sum of parts we lack
+        cell.value, cell.kind = None, UNDECIDED
+        reader.blanks[cell.table].remove(cell.key)
+        reader.warnings.append(f"{cell.table}.{cell.key}: blank total and some of its parts are null; left null")
         return
     cell.value = sum(p.value for p in parts)  # type: ignore[misc]
     cell.kind = DERIVED

@@ -98,7 +98,8 @@ def _flush(cells: list[str], start: int) -> Iterator[RawRow]:
 # ---- glued text ------------------------------------------------------------------------------
 
 _UNITS = "笔个项件次家宗"  # count units printed after a 表二 count (`2笔`, `1个246900元`)
-_VALUE_RUN = re.compile(rf"[ \t]*((?:[\d.+\-—/]|万元|元)(?:[\d.+\-—/ \t]|万元|元|(?<=\d)[{_UNITS}])*)")
+_MARKS = r"\-—/_无–―"  # cells printed as a dash or 无
+_VALUE_RUN = re.compile(rf"[ \t]*((?:[\d.+{_MARKS}]|万元|元)(?:[\d.+{_MARKS} \t]|万元|元|(?<=\d)[{_UNITS}])*)")
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,16 @@ def _t3_anchor(spec: RowSpec) -> Anchor:
 def _t2_anchor(key: str, core: str) -> Anchor:
     return Anchor(key, core, re.compile(r"(?:行\s*政\s*)?\Z"),
                   re.compile(r"(?:\s*\([^)]{0,60}\))?" + _VALUE_AHEAD),
-                  empty=re.compile(r"(?:\s*\([^)]{0,60}\))?" + _NEXT_ROW))
+                  empty=re.compile(r"(?:\s*\([^)]{0,60}\))?" + _NEXT_T2_ROW))
 
 
-_VALUE_AHEAD = r"(?=[ \t]*[\d—/])"
-# What may follow a row printed with no value at all: the next row's numbering or label, a group
-# label, the next 表二 block or section (`3.补正后…`, `(四)无法提供`, `四、`, `第二十条`, `行政处罚`).
-_NEXT_ROW = (r"(?=[ \t]*(?:\d{1,2}\s*[.、,]\s*[^\d\s.]|\(\s*[一二三四五六七八九十]\s*\)|[一二三四五六]\s*、|"
-             r"第\s*二\s*十\s*条|行\s*政|规\s*范\s*性|其\s*他\s*对\s*外|政\s*府\s*集\s*中|$))")
+_VALUE_AHEAD = r"(?=[ \t]*(?:[\d—/_–―]|-(?!\d*[.、])|无(?![法正])))"
+# What may follow a row printed with no value at all: the next row's numbering, a group label or
+# section (`3.补正后…`, `(四)无法提供`, `四、`); in 表二 also the next block or row label.
+_NEXT_T3 = r"\d{1,2}\s*[.、,]\s*[^\d\s.]|\(\s*[一二三四五六七八九十]\s*\)|[一二三四五六]\s*、|$"
+_NEXT_ROW = rf"(?=[ \t]*(?:{_NEXT_T3}))"
+_NEXT_T2_ROW = (rf"(?=[ \t]*(?:{_NEXT_T3}|第\s*二\s*十\s*条|行\s*政|规\s*范\s*性|其\s*他\s*对\s*外|"
+                r"政\s*府\s*集\s*中))")
 _ANCHORS = [_t3_anchor(spec) for spec in T3_ROWS] + [
     _t2_anchor(row.key, row.core) for row in {r.core: r for t in T2_ROWS.values() for r in t}.values()]
 _FIRST_CHARS = "".join(sorted({a.core[0] for a in _ANCHORS}))
@@ -157,9 +160,9 @@ def find_anchors(line: str, begin: int = 0) -> list[tuple[int, int, str]]:
         anchor = _ANCHORS[int(m.lastgroup[1:])]  # type: ignore[index]
         window = max(begin, m.start() - 24)
         head = anchor.before.search(line, window, m.start())
-        tail = anchor.after.match(line, m.end())
-        if tail is None and anchor.empty is not None:
-            tail = anchor.empty.match(line, m.end())
+        tail = anchor.empty.match(line, m.end()) if anchor.empty is not None else None
+        if tail is None:  # values follow (an empty row is tried first: its label ends where the next row starts)
+            tail = anchor.after.match(line, m.end())
         if head is None or tail is None:
             continue
         start = head.start() if head.end() == m.start() else m.start()
@@ -227,7 +230,7 @@ def glued_line_to_rows(line: str, number: int, begin: int = 0) -> Iterator[RawRo
             rows.append(row)
             if key in _T2_KEYS:
                 rows.extend(_extra_t2_row(line, m.end(), stop, number))
-        elif line[end:stop].strip() == "" or re.match(_NEXT_ROW, line[end:stop]):
+        elif line[end:stop].strip() == "" or re.match(_NEXT_T2_ROW, line[end:stop]):
             row = RawRow([line[start:end].strip()], [""], glued=True, where=where + " (printed empty)")
             row.key, row.end = key, end
             rows.append(row)
@@ -249,10 +252,11 @@ def _extra_t2_row(line: str, begin: int, stop: int, number: int) -> Iterator[Raw
                      where=f"line {number + 1}, char {m.start('label') + 1}")
 
 
-_T4_RUN = re.compile(r"(?<![\d.])((?:[\d—/](?:[ \t]*[\d—/])*))")
+_T4_CELL = r"[\d—/_无\-–―]"
+_T4_RUN = re.compile(rf"(?<![\d.])({_T4_CELL}(?:[ \t]*{_T4_CELL})*)")
 
 
-_T4_HEAD_END = re.compile(r"(?:总\s*计|尚\s*未\s*审\s*结)(?P<run>[\d—/ \t]*)$")
+_T4_HEAD_END = re.compile(r"(?:总\s*计|尚\s*未\s*审\s*结)(?P<run>[\d—/_无\-–― \t]*)$")
 
 
 def after_t4_headers(text: str) -> str | None:
@@ -267,7 +271,7 @@ def after_t4_headers(text: str) -> str | None:
 def glued_t4_run(text: str) -> str | None:
     """The 表四 value run: the first run of ≥15 digits after the 表四 headers."""
     for m in _T4_RUN.finditer(text):
-        if sum(ch.isdigit() or ch in "—/" for ch in m.group(1)) >= 15:
+        if sum(ch.isdigit() or ch in "—/_无-–―" for ch in m.group(1)) >= 15:
             return m.group(1)
     return None
 
