@@ -96,6 +96,11 @@ def rows_to_tables(rows: list[RawRow]) -> Tables:
     tables = Tables()
     current, header = None, None
     for index, row in enumerate(rows):
+        if not row.labels and not any(v.strip() for v in row.values):  # a row of empty cells
+            if tables.t4 is None and is_t4_header(header) and len(row.values) == 15:
+                tables.t4, current = row, "t4"
+                tables.warnings.append(f"t4: every cell printed blank ({row.where})")
+            continue
         table, key = _classify(row)
         if table == "t4":
             if tables.t4 is None:
@@ -120,9 +125,20 @@ def has_values(row: RawRow, table: str | None) -> bool:
     return len(row.values) >= (1 if table == "t2" else 3)
 
 
+_T4_HEADER_WORDS = ("维持", "纠正", "尚未审结", "行政复议", "复议后起诉", "直接起诉")
+
+
+def is_t4_header(cells: list[str] | None) -> bool:
+    """A 表四 header row (its outcome or group words; no 表二/表三 label holds them)."""
+    flat = normalize_label("".join(cells or ()))
+    return sum(w in flat for w in _T4_HEADER_WORDS) >= 2
+
+
 def _classify(row: RawRow) -> tuple[str | None, str | None]:
     if row.key == "t4":
         return "t4", None
+    if row.labels and is_t4_header(row.labels) and len(fit(row.values, 15) or ()) == 15:
+        return "t4", None  # 15 header cells on one row, then the 15 values (the seed's cell-per-line shape)
     if row.key:
         return ("t3" if row.key in {s.key for s in T3_ROWS} else "t2"), row.key
     table, key = row_key(row)

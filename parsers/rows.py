@@ -33,8 +33,8 @@ class RawRow:
 def cells_to_row(cells: list[str | None], where: str) -> RawRow | None:
     """Split one row's cells into leading labels and values; None (covered by a span) is dropped."""
     present = [c for c in cells if c is not None]
-    if not any(c.strip() for c in present):
-        return None
+    if not any(c.strip() for c in present):  # a 表四 printed blank is a row of 15 empty cells
+        return RawRow([], [""] * len(present), where=where, cells=[""] * len(present)) if len(present) >= 15 else None
     last_label = -1
     for i, cell in enumerate(present):
         if not is_value_text(cell):
