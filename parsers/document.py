@@ -42,8 +42,8 @@ def sniff_format(raw: bytes) -> str:
         return "doc"
     if _HTML.search(head) and not head.startswith(b"{"):
         return "html"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "binary"
+    if head.count(b"\x00") * 50 > len(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"  # stray NULs in a text (removed before reading) do not make it binary
     return "text"
 
 

@@ -120,7 +120,7 @@ def rows_to_tables(rows: list[RawRow]) -> Tables:
 def has_values(row: RawRow, table: str | None) -> bool:
     """A header row has labels only; a data row has printed values, or blank cells (a 表二 row may
     have one; a 表三 header can end in empty cells, so there it takes several)."""
-    if any(v.strip() for v in row.values):
+    if row.glued or any(v.strip() for v in row.values):  # a glued row found by its label: printed empty
         return True
     return len(row.values) >= (1 if table == "t2" else 3)
 
