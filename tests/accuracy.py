@@ -76,7 +76,7 @@ class Score:
         return (sum(self.right[s] for s in keys), sum(self.null[s] for s in keys), sum(self.wrong[s] for s in keys))
 
 
-def measure(per_shape: int, shapes: tuple[str, ...] = TEXT_SHAPES, seed: int = 0) -> Score:
+def measure(per_shape: int, shapes: tuple[str, ...] = TEXT_SHAPES, seed: int = 0, glued: str = "strict") -> Score:
     """`per_shape` generated reports (both templates, random printing habits) in each shape."""
     score = Score()
     rng = random.Random(f"accuracy:{seed}")
@@ -85,6 +85,6 @@ def measure(per_shape: int, shapes: tuple[str, ...] = TEXT_SHAPES, seed: int = 0
             template = ("2019", "2021")[i % 2]
             opts = draw_options(rng)
             report = make_report(template, 100 + i, **opts)
-            record = parse(render(shape, report), source=f"{shape}-{template}-{i}").to_record()
+            record = parse(render(shape, report), source=f"{shape}-{template}-{i}", glued=glued).to_record()
             score.add(shape, f"{shape} {template} seed {100 + i} {sorted(opts)}", report, record)
     return score
