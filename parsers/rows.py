@@ -137,8 +137,9 @@ def _t2_anchor(key: str, core: str) -> Anchor:
 
 _VALUE_AHEAD = r"(?=[ \t]*(?:[\d—/_–―]|-(?!\d*[.、])|无(?![法正])))"
 # What may follow a row printed with no value at all: the next row's numbering, a group label or
-# section (`3.补正后…`, `(四)无法提供`, `四、`); in 表二 also the next block or row label.
-_NEXT_T3 = r"\d{1,2}\s*[.、,]\s*[^\d\s.]|\(\s*[一二三四五六七八九十]\s*\)|[一二三四五六]\s*、|$"
+# section (`3.补正后…`, `(四)无法提供`, `四、`); in 表二 also the next block or row label. Never the
+# end of a line: a label alone on its line (loose text of a shredded table) is no empty row.
+_NEXT_T3 = r"\d{1,2}\s*[.、,]\s*[^\d\s.]|\(\s*[一二三四五六七八九十]\s*\)|[一二三四五六]\s*、"
 _NEXT_ROW = rf"(?=[ \t]*(?:{_NEXT_T3}))"
 _NEXT_T2_ROW = (rf"(?=[ \t]*(?:{_NEXT_T3}|第\s*二\s*十\s*条|行\s*政|规\s*范\s*性|其\s*他\s*对\s*外|"
                 r"政\s*府\s*集\s*中))")
@@ -230,7 +231,7 @@ def glued_line_to_rows(line: str, number: int, begin: int = 0) -> Iterator[RawRo
             rows.append(row)
             if key in _T2_KEYS:
                 rows.extend(_extra_t2_row(line, m.end(), stop, number))
-        elif line[end:stop].strip() == "" or re.match(_NEXT_T2_ROW, line[end:stop]):
+        elif re.match(_NEXT_T2_ROW, line[end:stop]) or (stop < len(line) and not line[end:stop].strip()):
             row = RawRow([line[start:end].strip()], [""], glued=True, where=where + " (printed empty)")
             row.key, row.end = key, end
             rows.append(row)
