@@ -64,9 +64,12 @@ def cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True,
         raise TooManyReadings(f"a run of {len(text)} characters")
     ends = _token_ends(text, bounds, shape.kinds)
     fits = _fits(text, ends, shape.width, blanks)
+    if _count(text, ends, shape.width, blanks, 0, 0, {}) > 100 * limit:  # far beyond the limit whatever totals prune
+        raise TooManyReadings(f"over {limit} readings")
     group_of = {last: first for first, last in shape.totals} if totals else {}
     found: list[tuple[str, ...]] = []
     cells: list[str] = []
+    values: list[float] = []
 
     def walk(pos: int, col: int) -> None:
         if col == shape.width:
@@ -75,19 +78,27 @@ def cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True,
                 raise TooManyReadings(f"over {limit} readings")
             return
         first = group_of.get(col)
-        options = ([pos] if blanks else []) + ends[shape.kinds[col]][pos]
-        for end in options:
+        due = sum(values[first:]) if first is not None else 0
+        for end in ([pos] if blanks else []) + ends[shape.kinds[col]][pos]:
             if not fits(end, col + 1):
                 continue
             piece = text[pos:end]
-            if first is not None and piece and part_value(piece) != sum(part_value(c) for c in cells[first:]):
+            value = _value(piece)
+            if first is not None and piece and value != due:
                 continue
             cells.append(piece)
+            values.append(value)
             walk(end, col + 1)
             cells.pop()
+            values.pop()
 
     walk(0, 0)
     return found
+
+
+@lru_cache(maxsize=4096)
+def _value(piece: str) -> float:
+    return part_value(piece) if piece else 0
 
 
 @lru_cache(maxsize=512)
@@ -101,6 +112,19 @@ def _token_ends(text: str, bounds: frozenset[int], kinds: tuple[str, ...]) -> di
             table.append([j for j in range(i + 1, stop + 1) if pattern.fullmatch(text, i, j)])
         ends[kind] = table
     return ends
+
+
+def _count(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool, pos: int, col: int,
+           memo: dict[tuple[int, int], int]) -> int:
+    """How many cuts there are with no total checked (an upper bound), memoized."""
+    if col == width:
+        return int(pos == len(text))
+    key = (pos, col)
+    if key not in memo:
+        loose = ends.get(MONEY) or ends.get(SIGNED) or ends[COUNT]
+        n = _count(text, ends, width, blanks, pos, col + 1, memo) if blanks else 0
+        memo[key] = n + sum(_count(text, ends, width, blanks, end, col + 1, memo) for end in loose[pos])
+    return memo[key]
 
 
 def _fits(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool):
@@ -132,6 +156,7 @@ class Options:
     one: tuple[str, ...] | None = None  # the only reading with every cell filled, if there is one
     filled: list[tuple[str, ...]] = field(default_factory=list)  # readings with no blank cell (assume-filled)
     why: str = ""  # why nothing could be cut (too long, too many readings)
+    run: str | None = None  # the glued run these readings cut
 
     def values(self, cells: tuple[str, ...]) -> tuple[float, ...]:
         return values_of(cells, self.shape)
@@ -167,17 +192,24 @@ def glued_options(run: str, shape: Shape) -> Options:
         run = "".join(run.split())
         filled = _first_two(run, shape)
     one = filled[0] if len(filled) == 1 else None
-    filled_ok = _filled_consistent(run, shape) or ([one] if one else [])
+    filled_ok = [one] if one else []  # all of them only when asked for (filled_readings)
     try:
         consistent = unique(cuts(run, shape, blanks=True, totals=bool(shape.totals)), shape)
     except TooManyReadings as exc:
-        return Options([], shape, one=one, filled=filled_ok, why=str(exc))
+        return Options([], shape, one=one, filled=filled_ok, why=str(exc), run=run)
     if not consistent:  # no reading adds up: a misprinted total, and then no blank cell
         return Options([one] if one else [], shape, one=one, filled=filled_ok,
-                       why="" if one else "no reading fits")
+                       why="" if one else "no reading fits", run=run)
     values = {values_of(c, shape) for c in consistent}
     guard = one if one is not None and values_of(one, shape) not in values else None
-    return Options(consistent, shape, guard, one, filled=filled_ok)
+    return Options(consistent, shape, guard, one, filled=filled_ok, run=run)
+
+
+def filled_readings(options: Options) -> list[tuple[str, ...]]:
+    """Readings with every cell filled whose totals add up (what glued="assume-filled" reads)."""
+    if options.run is None:
+        return list(options.filled)
+    return _filled_consistent(options.run, options.shape) or list(options.filled)
 
 
 def _first_two(run: str, shape: Shape) -> list[tuple[str, ...]]:

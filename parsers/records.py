@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from parsers.cells import Reading, UnreadableCell, read_count, read_money
 from parsers.checks import check_balance, check_results, result_parts
 from parsers.evidence import prose_cells, prose_t3, settle_columns
-from parsers.glued import Options, decide, glued_options, open_values
+from parsers.glued import Options, decide, filled_readings, glued_options, open_values
 from parsers.labels import normalize_label, strip_numbering
 from parsers.model import ASSUMED, BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, UNREADABLE, Cell
 from parsers.rows import RawRow
@@ -383,16 +383,17 @@ def _row_texts(reader: Reader, table: str, key: str, row: RawRow | None, shape: 
         if fitted is not None:
             return fitted
     options = row_options(row, shape, columns)
-    filled = filled_options(options)
+    filled = filled_options(options) if reader.glued == "assume-filled" else None
     prose_cells(options, list(prose))
-    prose_cells(filled, list(prose))
+    if filled is not None:
+        prose_cells(filled, list(prose))
     return settle_row(reader, table, key, row, options, filled)
 
 
 def filled_options(options: Options) -> Options:
     """The readings with no blank cell whose totals add up (what glued="assume-filled" reads)."""
-    return Options(list(options.filled) or list(options.cands if not options.one else [options.one]),
-                   options.shape)
+    filled = filled_readings(options)
+    return Options(filled or list(options.cands if not options.one else [options.one]), options.shape)
 
 
 def settle_row(reader: Reader, table: str, key: str, row: RawRow, options: Options,
@@ -454,8 +455,9 @@ def cell_names(table: str, key: str, template: str) -> str:
 
 def read_t3(reader: Reader, tables: Tables, order: list[str]) -> None:
     options = {key: row_options(tables.t3[key], T3_SHAPE) for key in order if key in tables.t3}
-    filled = {key: filled_options(o) for key, o in options.items()}
+    filled: dict[str, Options] = {}
     if reader.glued == "assume-filled":
+        filled = {key: filled_options(o) for key, o in options.items()}
         prose_t3(filled, reader.narrative)
         settle_columns(filled)
     prose_t3(options, reader.narrative)
@@ -468,7 +470,7 @@ def read_t3(reader: Reader, tables: Tables, order: list[str]) -> None:
                 printed = " ".join(row.values) if row.glued else " | ".join(row.values)
                 reader.warnings.append(f"t3.{key}: {printed!r} has {widths[key]} readings; chose "
                                        f"{'|'.join(o.cands[0])}, the one the column sums allow")
-    chosen = {key: settle_row(reader, "t3", key, tables.t3[key], o, filled[key]) for key, o in options.items()}
+    chosen = {key: settle_row(reader, "t3", key, tables.t3[key], o, filled.get(key)) for key, o in options.items()}
     _emit_t3(reader, tables, order, chosen)
 
 
