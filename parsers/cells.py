@@ -9,7 +9,7 @@ from parsers.labels import normalize_text
 from parsers.model import BLANK, DASH, NONE_TEXT, NUMBER
 
 DASHES = frozenset({"—", "——", "-", "--", "/", "_", "\\", "–", "―", "一"})
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)\s*(万元|万|元|件|条|个|项|次)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)\s*(万元|万|元|件|条|个|项|次|笔|家|宗)?$")
 
 
 @dataclass(frozen=True)

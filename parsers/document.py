@@ -7,11 +7,12 @@ from collections import Counter
 
 from parsers import records
 from parsers.checks import run_checks
-from parsers.labels import normalize_text
+from parsers.labels import normalize_text, remove_controls
 from parsers.metadata import text_to_metadata
 from parsers.model import (
     BAD_CELL_KINDS,
     BAD_CELL_POLICIES,
+    GLUED_POLICIES,
     BadCells,
     EmptyDocument,
     NotAReport,
@@ -42,8 +43,8 @@ def sniff_format(raw: bytes) -> str:
         return "doc"
     if _HTML.search(head) and not head.startswith(b"{"):
         return "html"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "binary"
+    if head.count(b"\x00") * 50 > len(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"  # stray NULs in a text (removed before reading) do not make it binary
     return "text"
 
 
@@ -62,18 +63,24 @@ def decode_text(raw: bytes) -> str:
     return str(best) if best is not None else raw.decode("utf-8", errors="replace")
 
 
-def parse(raw: bytes, source: str = "", max_bytes: int = MAX_BYTES, bad_cells: str = "null") -> Report:
+def parse(raw: bytes, source: str = "", max_bytes: int = MAX_BYTES, bad_cells: str = "null",
+          glued: str = "strict") -> Report:
     """Read one document. Never raises for bad input: the Report's `error` says what was wrong.
 
     bad_cells: what to do with cells that cannot be read (glued digits the arithmetic cannot
     decide, text where a number belongs): "null" keeps the report with those cells null and named
     in warnings; "fail" refuses the whole report (its `error` counts them by kind).
+    glued: "strict" states a glued cell only when every reading the text allows (blank cells
+    included) agrees; "assume-filled" reads the undecided ones as if no cell were blank, with kind
+    `assumed` and a warning naming them (a guess, never the default).
     """
     if bad_cells not in BAD_CELL_POLICIES:
         raise ValueError(f"bad_cells must be one of {BAD_CELL_POLICIES}, not {bad_cells!r}")
+    if glued not in GLUED_POLICIES:
+        raise ValueError(f"glued must be one of {GLUED_POLICIES}, not {glued!r}")
     report = Report(source=source)
     try:
-        _parse_into(report, raw, max_bytes)
+        _parse_into(report, raw, max_bytes, glued)
         if bad_cells == "fail":
             refuse_bad_cells(report)
     except ParseError as exc:
@@ -92,7 +99,7 @@ def refuse_bad_cells(report: Report) -> None:
                        "policy bad_cells=fail")
 
 
-def _parse_into(report: Report, raw: bytes, max_bytes: int) -> None:
+def _parse_into(report: Report, raw: bytes, max_bytes: int, glued: str = "strict") -> None:
     if len(raw) > max_bytes:
         raise UnsupportedFormat(f"{len(raw) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
     if not raw.strip():
@@ -101,7 +108,7 @@ def _parse_into(report: Report, raw: bytes, max_bytes: int) -> None:
     rows, text, title = document_to_rows(fmt, raw)
     if not text.strip() and not rows:
         raise NotAReport("no text in the document")
-    fill_report(report, rows, text, title)
+    fill_report(report, rows, text, title, glued)
 
 
 def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
@@ -110,20 +117,46 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
         text = decode_text(raw)
         if _looks_binary(text):
             raise UnsupportedFormat("binary data, not a text report")
-        text = normalize_text(text)
-        return text_to_rows(text, normalized=True), text, None
+        text = normalize_text(remove_controls(text))
+        rows = text_to_rows(text, normalized=True)
+        if not _has_tables(rows) and text.lstrip()[:1] in "{[" and (inner := _script_html(text)):
+            return *_html_rows(inner), None  # a JSON document whose value is the report's HTML
+        return rows, text, None
     rows, text, title = _read_format(fmt, raw)
     return rows, normalize_text(text), title
+
+
+def _script_html(text: str) -> str | None:
+    from parsers.scripts import html_in_scripts
+
+    return html_in_scripts(text)
+
+
+def _html_rows(doc: str) -> tuple[list[RawRow], str]:
+    from parsers.html import html_to_grids_and_text
+
+    grids, text = html_to_grids_and_text(doc)
+    return [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")], text
+
+
+def _has_tables(rows: list[RawRow]) -> bool:
+    tables = records.rows_to_tables(rows)
+    return len(tables.t3) >= 5 or bool(tables.t2)
 
 
 def _read_format(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
     """(rows, plain text, title) of the formats read into grids."""
     if fmt == "html":
-        from parsers.html import decode_html, html_title, html_to_grids_and_text
+        from parsers.html import decode_html, html_title
+        from parsers.scripts import html_in_scripts
 
         doc, _encoding = decode_html(raw)
-        grids, text = html_to_grids_and_text(doc)
-        rows = [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")]
+        doc = remove_controls(doc)
+        rows, text = _html_rows(doc)
+        if not _has_tables(rows) and (inner := html_in_scripts(doc)):  # a body drawn from a script string
+            inner_rows, inner_text = _html_rows(inner)
+            if _has_tables(inner_rows):
+                rows, text = inner_rows, text + "\n" + inner_text
         return rows, text, html_title(doc)
     if fmt == "pdf":
         from parsers.pdf import pdf_to_rows
@@ -150,7 +183,7 @@ def _looks_binary(text: str) -> bool:
     return len(_CONTROL.findall(sample)) > max(8, len(sample) // 50)
 
 
-def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None) -> None:
+def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None, glued: str = "strict") -> None:
     """Metadata, tables, checks and warnings of a document, from its rows and normalized text."""
     if report.format == "text" and _MD_TABLE.search(text):
         report.format = "markdown"
@@ -158,6 +191,7 @@ def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None
     report.sections = split_sections(text)
     meta = text_to_metadata(text, title)
     report.agency, report.published, report.index_no = meta.agency, meta.published, meta.index_no
+    report.agency_printed = meta.agency_printed
     report.year = meta.year
     if meta.year_from == "publication year - 1":
         report.warnings.append(f"year: not printed; taken as publication year - 1 ({meta.year})")
@@ -166,7 +200,7 @@ def fill_report(report: Report, rows: list[RawRow], text: str, title: str | None
     if not has_template_tables(tables, flat):
         _no_tables(report, flat)
         return
-    tables_to_cells(report, tables, rows, flat)
+    tables_to_cells(report, tables, rows, flat, glued)
 
 
 def has_template_tables(tables: records.Tables, flat: str) -> bool:
@@ -187,7 +221,8 @@ def _no_tables(report: Report, flat: str) -> None:
                                "template left null, no numbers invented")
 
 
-def tables_to_cells(report: Report, tables: records.Tables, rows: list[RawRow], flat: str) -> None:
+def tables_to_cells(report: Report, tables: records.Tables, rows: list[RawRow], flat: str,
+                    glued: str = "strict") -> None:
     template, why = records.detect_template(flat, set(tables.t3), report.year)
     report.template = template
     if template is None:
@@ -199,7 +234,7 @@ def tables_to_cells(report: Report, tables: records.Tables, rows: list[RawRow], 
     position = {id(row): i for i, row in enumerate(rows)}
     index = {k: position[id(row)] for k, row in tables.t3.items()}
     records.place_unlabeled(tables, order, index)
-    reader = records.Reader(template)
+    reader = records.Reader(template, glued, report.narrative)
     records.read_t2(reader, tables)
     records.read_t3(reader, tables, order)
     records.read_t4(reader, tables)
@@ -210,3 +245,4 @@ def tables_to_cells(report: Report, tables: records.Tables, rows: list[RawRow], 
     report.extra_rows = tables.extra
     report.warnings += tables.warnings + reader.warnings
     report.checks = run_checks(report.cells)
+    report.undecided = reader.undecided

@@ -22,6 +22,15 @@ def normalize_text(text: str) -> str:
     return text
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def remove_controls(text: str) -> str:
+    """Control characters (NUL, BEL, ESC…) dropped before anything reads the text; tabs and line
+    breaks (and \\v, \\f: white space) kept."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
 def normalize_label(text: str) -> str:
     """A label as compared: normalize_text without any white space or line breaks."""
     return _SPACE.sub("", normalize_text(text))

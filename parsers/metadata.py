@@ -25,6 +25,7 @@ _TITLE_LINE = re.compile(r"^(?:标题|名称|信息名称|title)\s*[:：]\s*(.+)
 @dataclass
 class Metadata:
     agency: str | None = None
+    agency_printed: str | None = None  # the 发布机构 line, when the agency was taken from the title instead
     year: int | None = None
     published: str | None = None
     index_no: str | None = None
@@ -55,27 +56,41 @@ def text_to_metadata(text: str, title: str | None = None) -> Metadata:
         meta.published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
     title = find_title(text, title)
     titles = (_squash(normalize_text(title)) if title else "", _squash(text[:3000]))
-    meta.agency = _agency(text, titles)
+    meta.agency, meta.agency_printed = _agency(text, titles)
     meta.year, meta.year_from = _year(text, titles, meta.published)
     return meta
 
 
-def _agency(text: str, titles: tuple[str, str]) -> str | None:
-    """发布机构 (and its synonyms), else the title's prefix, else 信息来源.
+def _agency(text: str, titles: tuple[str, str]) -> tuple[str | None, str | None]:
+    """(agency, the 发布机构 as printed when the title's agency was preferred to it).
 
-    A site-wide 发布机构 (the 人民政府 whose site hosts a department's report) yields to the
-    department the title names.
+    发布机构 (and its synonyms), else the title's prefix, else 信息来源. The title's agency wins
+    over a 发布机构 that is a site-wide 人民政府 (hosting a department's report), a website
+    (…网, …网站), a bare department word (办公室) or a fragment of the title's agency.
     """
     named = _title_agency(titles)
     if m := _AGENCY.search(text):
         publisher = m.group(1)
-        if named and publisher.endswith("人民政府") and not named.endswith("人民政府"):
-            return named
-        return publisher
+        if named and publisher != named and _weaker(publisher, named):
+            return named, publisher
+        return publisher, None
     if named:
-        return named
+        return named, None
     m = _SOURCE.search(text)
-    return m.group(1) if m else None
+    return (m.group(1) if m else None), None
+
+
+_BARE_UNITS = re.compile(r"^(?:本机关|本单位|本局|办公室|办公厅|综合科|综合处|综合股|政务公开办|信息公开办|"
+                         r"党政办|党政办公室|政府办|政府办公室|行政办公室)$")
+
+
+def _weaker(publisher: str, named: str) -> bool:
+    """True when 发布机构 names the agency less well than the title does."""
+    if publisher.endswith("人民政府") and not named.endswith("人民政府"):
+        return True
+    if publisher.endswith(("网", "网站", "门户")) or _BARE_UNITS.match(publisher):
+        return True
+    return len(publisher) < len(named) and publisher in named
 
 
 def _title_agency(titles: tuple[str, str]) -> str | None:

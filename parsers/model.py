@@ -14,10 +14,12 @@ DERIVED = "derived"  # a blank total, computed from its parts
 MISSING = "missing"  # not in the document: null
 UNDECIDED = "undecided"  # glued digits with several readings the arithmetic cannot tell apart: null
 UNREADABLE = "unreadable"  # text where a number belongs (见附件, 若干…): null
+ASSUMED = "assumed"  # glued digits read with no blank cell, under glued="assume-filled" only (a guess)
 
-CELL_KINDS = (NUMBER, BLANK, DASH, NONE_TEXT, DERIVED, MISSING, UNDECIDED, UNREADABLE)
+CELL_KINDS = (NUMBER, BLANK, DASH, NONE_TEXT, DERIVED, MISSING, UNDECIDED, UNREADABLE, ASSUMED)
 BAD_CELL_KINDS = (UNDECIDED, UNREADABLE)
 BAD_CELL_POLICIES = ("null", "fail")  # keep the report with those cells null, or refuse the report
+GLUED_POLICIES = ("strict", "assume-filled")  # glued digits: state only what the text decides, or guess no blanks
 
 
 class ParseError(Exception):
@@ -82,6 +84,7 @@ class Report:
     template: str | None = None
     year: int | None = None
     agency: str | None = None
+    agency_printed: str | None = None  # the 发布机构 line as printed, when `agency` was taken from the title
     published: str | None = None
     index_no: str | None = None
     cells: list[Cell] = field(default_factory=list)
@@ -92,6 +95,9 @@ class Report:
     narrative: dict[str, int] = field(default_factory=dict)  # numbers quoted in the prose (收到申请N件…)
     pages: dict[str, list[int]] | None = None  # PDF: table -> pages it was read from {"t3": [3, 4]}
     sections: list[Section] = field(default_factory=list)  # the numbered prose sections (parsers.sections)
+    # Undecided glued cells: cell name (`t2.licensing.change`) -> the values its surviving readings give,
+    # for a later stage (a twin rendering, last year's report) to settle. Empty when nothing is open.
+    undecided: dict[str, list[int | float]] = field(default_factory=dict)
 
     def table(self, name: str) -> list[Cell]:
         return [c for c in self.cells if c.table == name]
@@ -117,6 +123,7 @@ class Report:
             "template": self.template,
             "year": self.year,
             "agency": self.agency,
+            "agency_printed": self.agency_printed,
             "published": self.published,
             "index_no": self.index_no,
             "t2": None if failed else self.t2(),
@@ -127,6 +134,7 @@ class Report:
             "pages": None if failed else self.pages,
             "narrative": None if failed else self.narrative,
             "sections": None if failed else [s.to_record() for s in self.sections],
+            "undecided": None if failed else self.undecided,
             "warnings": self.warnings,
             "error": self.error,
         }

@@ -5,7 +5,8 @@ does not state is absent. Only arabic numerals are read (full-width digits are f
 
 keys: received (本年新收/收到申请), carried_over (上年结转), carried_forward (结转下年度), granted
 (予以公开), partially_granted (部分公开), granted_or_partial (予以公开及部分公开, one number for both),
-review (行政复议 cases), suit (行政诉讼 cases).
+review (行政复议 cases), suit (行政诉讼 cases), normative_docs_new (新制发规范性文件N件: 表二's
+本年新制作数量 / 本年制发件数).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "granted_or_partial": (rf"予以公开(?:及|和|与|、)部分公开(?:的)?(?:共)?{_N}件",),
     "review": (rf"行政复议(?:案件|申请)?(?:共|总计|合计)?{_N}(?:件|起|宗|次)",),
     "suit": (rf"行政诉讼(?:案件)?(?:共|总计|合计)?{_N}(?:件|起|宗|次)",),
+    "normative_docs_new": (rf"(?:新制发|新制定|新制作|制发)(?:了)?(?:行政)?规范性文件(?:共)?{_N}件",),
 }
 ZERO_PATTERNS: dict[str, tuple[str, ...]] = {
     "received": (r"(?:未|没有)(?:收到|受理)(?:任何)?(?:政府信息公开|信息公开|依申请公开)?申请",),

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from dataclasses import dataclass, field
 
 from parsers.cells import Reading, UnreadableCell, read_count, read_money
 from parsers.checks import check_balance, check_results, result_parts
+from parsers.evidence import prose_cells, prose_t3, settle_columns
+from parsers.glued import Options, decide, filled_readings, glued_options, open_values
 from parsers.labels import normalize_label, strip_numbering
-from parsers.model import BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, UNREADABLE, Cell
+from parsers.model import ASSUMED, BLANK, DASH, DERIVED, MISSING, NONE_TEXT, UNDECIDED, UNREADABLE, Cell
 from parsers.rows import RawRow
-from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value, solve
+from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value
 from parsers.templates import (
     T2_HEADERS,
     T2_MARKERS,
@@ -96,6 +97,11 @@ def rows_to_tables(rows: list[RawRow]) -> Tables:
     tables = Tables()
     current, header = None, None
     for index, row in enumerate(rows):
+        if not row.labels and not any(v.strip() for v in row.values):  # a row of empty cells
+            if tables.t4 is None and is_t4_header(header) and len(row.values) == 15:
+                tables.t4, current = row, "t4"
+                tables.warnings.append(f"t4: every cell printed blank ({row.where})")
+            continue
         table, key = _classify(row)
         if table == "t4":
             if tables.t4 is None:
@@ -115,14 +121,25 @@ def rows_to_tables(rows: list[RawRow]) -> Tables:
 def has_values(row: RawRow, table: str | None) -> bool:
     """A header row has labels only; a data row has printed values, or blank cells (a 表二 row may
     have one; a 表三 header can end in empty cells, so there it takes several)."""
-    if any(v.strip() for v in row.values):
+    if row.glued or any(v.strip() for v in row.values):  # a glued row found by its label: printed empty
         return True
     return len(row.values) >= (1 if table == "t2" else 3)
+
+
+_T4_HEADER_WORDS = ("维持", "纠正", "尚未审结", "行政复议", "复议后起诉", "直接起诉")
+
+
+def is_t4_header(cells: list[str] | None) -> bool:
+    """A 表四 header row (its outcome or group words; no 表二/表三 label holds them)."""
+    flat = normalize_label("".join(cells or ()))
+    return sum(w in flat for w in _T4_HEADER_WORDS) >= 2
 
 
 def _classify(row: RawRow) -> tuple[str | None, str | None]:
     if row.key == "t4":
         return "t4", None
+    if row.labels and is_t4_header(row.labels) and len(fit(row.values, 15) or ()) == 15:
+        return "t4", None  # 15 header cells on one row, then the 15 values (the seed's cell-per-line shape)
     if row.key:
         return ("t3" if row.key in {s.key for s in T3_ROWS} else "t2"), row.key
     table, key = row_key(row)
@@ -269,12 +286,17 @@ def detect_template(text_norm: str, t3_keys: set[str], year: int | None) -> tupl
 
 @dataclass
 class Reader:
-    """Reads rows into Cells; collects warnings."""
+    """Reads rows into Cells; collects warnings. glued: "strict" (state only what the text decides) or
+    "assume-filled" (where it does not, take the reading with no blank cell, kind `assumed`)."""
 
     template: str
+    glued: str = "strict"
+    narrative: dict[str, int] = field(default_factory=dict)
     cells: list[Cell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     blanks: dict[str, list[str]] = field(default_factory=dict)
+    assumed: set[tuple[str, str, str]] = field(default_factory=set)
+    undecided: dict[str, list[int | float]] = field(default_factory=dict)
 
     def add(self, table: str, row: str, col: str, reading: Reading | None, raw: str | None,
             printed: tuple[RawRow | None, int, int] = (None, 0, 0)) -> None:
@@ -286,9 +308,10 @@ class Reader:
         if reading.value is None:
             self.cells.append(Cell(table, row, col, None, raw, reading.kind, **where))
             return
-        self.cells.append(Cell(table, row, col, reading.value, raw, reading.kind, **where))
+        kind = ASSUMED if (table, row, col) in self.assumed else reading.kind
+        self.cells.append(Cell(table, row, col, reading.value, raw, kind, **where))
         name = f"{row}.{col}" if row else col
-        if reading.kind in (BLANK, DASH, NONE_TEXT):
+        if kind in (BLANK, DASH, NONE_TEXT):
             self.blanks.setdefault(table, []).append(name)
         if reading.note:
             self.warnings.append(f"{table}.{name}: {reading.note} ({raw!r})")
@@ -317,7 +340,8 @@ def read_t2(reader: Reader, tables: Tables) -> None:
     missing = []
     for spec in T2_ROWS[reader.template]:
         row = tables.t2.get(spec.key)
-        texts = _row_texts(reader, "t2", spec.key, row, t2_shape(spec, reader.template), spec.columns)
+        prose = t2_prose(reader, spec)
+        texts = _row_texts(reader, "t2", spec.key, row, t2_shape(spec, reader.template), spec.columns, prose)
         if row is None:
             missing.append(spec.key)
         width = len(spec.columns)
@@ -326,6 +350,20 @@ def read_t2(reader: Reader, tables: Tables) -> None:
             reader.add("t2", spec.key, col, reading, text if text is not None else _raw_of(row), (row, i, width))
     if missing:
         reader.warnings.append(f"t2: rows not found, left null: {', '.join(missing)}")
+
+
+# prose key -> (表二 row, column) per template
+T2_PROSE = {"normative_docs_new": ("normative_docs", {"2019": "made", "2021": "issued"})}
+
+
+def t2_prose(reader: Reader, spec: T2Row) -> list[tuple]:
+    tests = []
+    for key, (row, cols) in T2_PROSE.items():
+        col = cols.get(reader.template)
+        if row == spec.key and key in reader.narrative and col in spec.columns:
+            number, i = reader.narrative[key], spec.columns.index(col)
+            tests.append((lambda v, i=i, n=number: v[i] == n, f"t2.{row}.{col} = {number} (prose)"))
+    return tests
 
 
 def _raw_of(row: RawRow | None) -> str | None:
@@ -342,23 +380,84 @@ def _read_t2_cell(reader: Reader, spec: T2Row, col: str, text: str) -> Reading |
         return Reading(None, UNREADABLE)
 
 
+def row_options(row: RawRow, shape: Shape, columns: tuple[str, ...] = ()) -> Options:
+    """The readings of a row: its cells as placed (one, or several when fillers sit at both ends),
+    else the readings of its run of glued cells (blank cells allowed)."""
+    if not row.glued:
+        placed = cell_options(row, shape.width, columns)
+        if placed:
+            return Options(list(placed), shape)
+    return glued_options(" ".join(v for v in row.values if v), shape)
+
+
 def _row_texts(reader: Reader, table: str, key: str, row: RawRow | None, shape: Shape,
-               columns: tuple[str, ...] = ()) -> list[str] | None:
-    """The printed text of each cell of a row, or None when the row is missing or undecided."""
+               columns: tuple[str, ...] = (), prose: list[tuple] = ()) -> list[str | None] | None:
+    """The printed text of each cell of a row (None for a cell the text does not decide), or None
+    when the row is missing."""
     if row is None:
         return None
     if not row.glued:
         fitted = place_cells(row, shape.width, columns)
         if fitted is not None:
             return fitted
-    run = " ".join(v for v in row.values if v)
-    found = solve(run, shape)
-    if len(found) == 1:
-        return list(found[0])
-    names = cell_names(table, key, reader.template)
-    reason = "no reading fits" if not found else f"{len(found) if len(found) <= 400 else 'many'} readings fit"
-    reader.warnings.append(f"{names}: cells run together as {run!r} and {reason}; left null ({row.where})")
-    return None
+    options = row_options(row, shape, columns)
+    filled = filled_options(options) if reader.glued == "assume-filled" else None
+    prose_cells(options, list(prose))
+    if filled is not None:
+        prose_cells(filled, list(prose))
+    return settle_row(reader, table, key, row, options, filled)
+
+
+def filled_options(options: Options) -> Options:
+    """The readings with no blank cell whose totals add up (what glued="assume-filled" reads)."""
+    filled = filled_readings(options)
+    return Options(filled or list(options.cands if not options.one else [options.one]), options.shape)
+
+
+def settle_row(reader: Reader, table: str, key: str, row: RawRow, options: Options,
+               filled: Options | None = None) -> list[str | None]:
+    """Cells every surviving reading agrees on; the others null, named, their values kept aside
+    (or, under glued="assume-filled", read with no blank cell and marked `assumed`)."""
+    texts = decide(options)
+    names = cell_names(table, key, reader.template).split(", ")
+    open_cols = [i for i, t in enumerate(texts) if t is None]
+    if not open_cols:
+        return texts
+    if reader.glued == "assume-filled" and filled is not None and filled.cands:
+        guess = decide(filled)
+        for i in open_cols:
+            if guess[i] is not None:
+                texts[i] = guess[i]
+                reader.assumed.add((table, key if table != "t4" else "", _col_of(names[i])))
+        assumed = [names[i] for i in open_cols if texts[i] is not None]
+        if assumed:
+            reader.warnings.append(f"{', '.join(assumed)}: glued digits read as if no cell were blank "
+                                   f"(glued=assume-filled), a guess; kind assumed ({row.where})")
+        open_cols = [i for i in open_cols if texts[i] is None]
+        if not open_cols:
+            return texts
+    _undecided(reader, row, options, [names[i] for i in open_cols], open_cols)
+    return texts
+
+
+def _col_of(name: str) -> str:
+    """`t3.granted.total` -> `total`; `t4.review.upheld` -> `review.upheld`; `t2.fees.amount` -> `amount`."""
+    parts = name.split(".")
+    return ".".join(parts[1:]) if parts[0] == "t4" else parts[-1]
+
+
+def _undecided(reader: Reader, row: RawRow, options: Options, names: list[str], cols: list[int]) -> None:
+    printed = " ".join(row.values) if row.glued else " | ".join(row.values)
+    if options.why:
+        reason = f"{options.why}; not cut"
+    else:
+        n = len(options.cands) + (options.guard is not None)
+        reason = f"{n} readings (blank cells allowed) remain after the evidence"
+        values = open_values(options)
+        for name, col in zip(names, cols, strict=True):
+            reader.undecided[name] = values.get(col, [])
+    reader.warnings.append(f"{', '.join(names)}: cells run together as {printed!r}, {reason}; "
+                           f"left null, kind undecided ({row.where})")
 
 
 def cell_names(table: str, key: str, template: str) -> str:
@@ -372,55 +471,46 @@ def cell_names(table: str, key: str, template: str) -> str:
     return ", ".join(f"{table}.{c}" for c in cols)
 
 
-def t3_candidates(row: RawRow) -> list[tuple[str, ...]]:
-    """The readings of a 表三 row: one when its cells are placed for sure, several when the row's own
-    arithmetic leaves a choice (glued digits, fillers at both ends), none when nothing fits."""
-    if not row.glued:
-        options = cell_options(row, 7)
-        if options:
-            return options
-    run = " ".join(v for v in row.values if v)
-    return solve(run, T3_SHAPE)
-
-
 def read_t3(reader: Reader, tables: Tables, order: list[str]) -> None:
-    chosen: dict[str, list[str]] = {}
-    open_rows: dict[str, list[tuple[str, ...]]] = {}
-    for key in order:
-        row = tables.t3.get(key)
-        if row is None:
-            continue
-        found = t3_candidates(row)
-        if len(found) == 1:
-            chosen[key] = list(found[0])
-        else:
-            open_rows[key] = found
-    chosen.update(settle_by_layout(reader, tables, chosen, open_rows))
-    if open_rows:
-        chosen.update(resolve_by_columns(reader, tables, chosen, open_rows))
+    options = {key: row_options(tables.t3[key], T3_SHAPE) for key in order if key in tables.t3}
+    filled: dict[str, Options] = {}
+    if reader.glued == "assume-filled":
+        filled = {key: filled_options(o) for key, o in options.items()}
+        prose_t3(filled, reader.narrative)
+        settle_columns(filled)
+    prose_t3(options, reader.narrative)
+    settle_by_layout(reader, tables, options)
+    widths = {k: len(o.cands) for k, o in options.items()}
+    if any(n > 1 for n in widths.values()) and settle_columns(options):
+        for key, o in options.items():
+            if widths[key] > 1 and len(o.cands) == 1 and o.guard is None:
+                row = tables.t3[key]
+                printed = " ".join(row.values) if row.glued else " | ".join(row.values)
+                reader.warnings.append(f"t3.{key}: {printed!r} has {widths[key]} readings; chose "
+                                       f"{'|'.join(o.cands[0])}, the one the column sums allow")
+    chosen = {key: settle_row(reader, "t3", key, tables.t3[key], o, filled.get(key)) for key, o in options.items()}
     _emit_t3(reader, tables, order, chosen)
 
 
-def settle_by_layout(reader: Reader, tables: Tables, chosen: dict[str, list[str]],
-                     open_rows: dict[str, list[tuple[str, ...]]]) -> dict[str, list[str]]:
+def settle_by_layout(reader: Reader, tables: Tables, options: dict[str, Options]) -> None:
     """Fillers at both ends of a row: where every settled row of the same width holds its values in
     its last 7 cells (a grid whose spans were expanded), place this one the same way."""
-    settled: dict[str, list[str]] = {}
-    for key, options in list(open_rows.items()):
+    chosen = {k: list(o.cands[0]) for k, o in options.items() if len(o.cands) == 1}
+    for key, o in options.items():
         row = tables.t3[key]
+        if len(o.cands) < 2 or row.glued:
+            continue
         peers = [k for k in chosen if len(tables.t3[k].cells) == len(row.cells) > 7]
         last = tuple(row.cells[-7:])
-        if row.glued or last not in options or not peers:
+        if last not in o.cands or not peers:
             continue
         if all(tables.t3[k].cells[-7:] == chosen[k] for k in peers):
-            settled[key] = list(last)
-            del open_rows[key]
+            o.cands = [last]
             reader.warnings.append(f"t3.{key}: empty cells at both ends of the row; placed like the "
                                    f"{len(peers)} other rows of its width (values in the last 7 cells)")
-    return settled
 
 
-def _emit_t3(reader: Reader, tables: Tables, order: list[str], chosen: dict[str, list[str]]) -> None:
+def _emit_t3(reader: Reader, tables: Tables, order: list[str], chosen: dict[str, list[str | None]]) -> None:
     missing = [k for k in order if k not in tables.t3]
     for key in order:
         texts = chosen.get(key)
@@ -428,7 +518,8 @@ def _emit_t3(reader: Reader, tables: Tables, order: list[str], chosen: dict[str,
         for i, col in enumerate(T3_COLUMNS):
             text = texts[i] if texts else None
             reading = _read_t3_cell(reader, key, col, text) if text is not None else None
-            reader.add("t3", key, col, reading, text if texts else _raw_of(row), (row, i, len(T3_COLUMNS)))
+            raw = text if text is not None else _raw_of(row)
+            reader.add("t3", key, col, reading, raw, (row, i, len(T3_COLUMNS)))
     if missing:
         reader.warnings.append(f"t3: rows not found, left null: {', '.join(missing)}")
 
@@ -441,45 +532,26 @@ def _read_t3_cell(reader: Reader, key: str, col: str, text: str) -> Reading | No
         return Reading(None, UNREADABLE)
 
 
-def resolve_by_columns(reader: Reader, tables: Tables, chosen: dict[str, list[str]],
-                       open_rows: dict[str, list[tuple[str, ...]]]) -> dict[str, list[str]]:
-    """Rows with several total-consistent readings: keep the ones whose column sums add up."""
-    keys = list(open_rows)
-    options = [open_rows[k] for k in keys]
-    size = 1
-    for o in options:
-        size *= max(len(o), 1)
-    survivors = []
-    if all(options) and size <= MAX_COMBINATIONS:
-        for combo in itertools.product(*options):
-            values = {k: [part_value(p) for p in v] for k, v in chosen.items()}
-            values.update({k: [part_value(p) for p in c] for k, c in zip(keys, combo, strict=True)})
-            if t3_columns_add_up(values):
-                survivors.append(combo)
-    decided = {}
-    for i, key in enumerate(keys):
-        picks = {c[i] for c in survivors}
-        row = tables.t3[key]
-        printed = " ".join(row.values) if row.glued else " | ".join(row.values)
-        if len(picks) == 1:
-            decided[key] = list(picks.pop())
-            reader.warnings.append(f"t3.{key}: {printed!r} has {len(options[i])} readings whose row total adds "
-                                   f"up; chose {'|'.join(decided[key])}, the one the column sums allow")
-        else:
-            reader.warnings.append(f"{cell_names('t3', key, reader.template)}: printed as {printed!r}, "
-                                   f"{len(options[i])} readings and neither row nor column sums decide; "
-                                   f"left null ({row.where})")
-    return decided
-
-
 def t3_columns_add_up(values: dict[str, list[float]]) -> bool:
     """The 表三 column relations of checks.py (balance, results) hold for these rows."""
     t3 = {row: dict(zip(T3_COLUMNS, cells, strict=True)) for row, cells in values.items()}
     return check_balance(t3)["ok"] is True and check_results(t3)["ok"] is True
 
 
+def t4_prose(reader: Reader) -> list[tuple]:
+    tests = []
+    cols = list(T4_COLUMNS)
+    if "review" in reader.narrative:
+        n, i = reader.narrative["review"], cols.index("review.total")
+        tests.append((lambda v, i=i, n=n: v[i] == n, f"t4.review.total = {n} (prose)"))
+    if "suit" in reader.narrative:
+        n, a, b = reader.narrative["suit"], cols.index("suit_direct.total"), cols.index("suit_after_review.total")
+        tests.append((lambda v, a=a, b=b, n=n: v[a] + v[b] == n, f"t4 suits = {n} (prose)"))
+    return tests
+
+
 def read_t4(reader: Reader, tables: Tables) -> None:
-    texts = _row_texts(reader, "t4", "", tables.t4, T4_SHAPE)
+    texts = _row_texts(reader, "t4", "", tables.t4, T4_SHAPE, prose=t4_prose(reader))
     if tables.t4 is None:
         reader.warnings.append("t4: the 表四 values were not found, left null")
     for i, col in enumerate(T4_COLUMNS):
@@ -491,7 +563,8 @@ def read_t4(reader: Reader, tables: Tables) -> None:
             except UnreadableCell as exc:
                 reader.warnings.append(f"t4.{col}: {exc}; left null")
                 reading = Reading(None, UNREADABLE)
-        reader.add("t4", "", col, reading, text if texts else _raw_of(tables.t4), (tables.t4, i, len(T4_COLUMNS)))
+        reader.add("t4", "", col, reading, text if text is not None else _raw_of(tables.t4),
+                   (tables.t4, i, len(T4_COLUMNS)))
 
 
 # ---- blank totals --------------------------------------------------------------------------
@@ -517,7 +590,10 @@ def derive_blank_totals(reader: Reader) -> None:
 
 
 def _derive(reader: Reader, cell: Cell, parts: list[Cell]) -> None:
-    if any(p.value is None for p in parts):
+    if any(p.value is None for p in parts):  # a blank total is not 0: it is the sum of parts we lack
+        cell.value, cell.kind = None, UNDECIDED
+        reader.blanks[cell.table].remove(cell.key)
+        reader.warnings.append(f"{cell.table}.{cell.key}: blank total and some of its parts are null; left null")
         return
     cell.value = sum(p.value for p in parts)  # type: ignore[misc]
     cell.kind = DERIVED

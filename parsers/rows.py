@@ -33,8 +33,8 @@ class RawRow:
 def cells_to_row(cells: list[str | None], where: str) -> RawRow | None:
     """Split one row's cells into leading labels and values; None (covered by a span) is dropped."""
     present = [c for c in cells if c is not None]
-    if not any(c.strip() for c in present):
-        return None
+    if not any(c.strip() for c in present):  # a 表四 printed blank is a row of 15 empty cells
+        return RawRow([], [""] * len(present), where=where, cells=[""] * len(present)) if len(present) >= 15 else None
     last_label = -1
     for i, cell in enumerate(present):
         if not is_value_text(cell):
@@ -97,7 +97,9 @@ def _flush(cells: list[str], start: int) -> Iterator[RawRow]:
 
 # ---- glued text ------------------------------------------------------------------------------
 
-_VALUE_RUN = re.compile(r"[ \t]*((?:[\d.+\-—/]|万元|元)(?:[\d.+\-—/ \t]|万元|元)*)")
+_UNITS = "笔个项件次家宗"  # count units printed after a 表二 count (`2笔`, `1个246900元`)
+_MARKS = r"\-—/_无–―"  # cells printed as a dash or 无
+_VALUE_RUN = re.compile(rf"[ \t]*((?:[\d.+{_MARKS}]|万元|元)(?:[\d.+{_MARKS} \t]|万元|元|(?<=\d)[{_UNITS}])*)")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Anchor:
     before: re.Pattern[str]  # numbering and head, matched against the text just before the core
     after: re.Pattern[str]  # the rest of the label, up to where the values start
     needs_number: bool = False
+    empty: re.Pattern[str] | None = None  # the rest of the label when no value follows (an empty row)
 
 
 def _spaced(text: str) -> str:
@@ -122,15 +125,24 @@ def _t3_anchor(spec: RowSpec) -> Anchor:
     head = "" if generic else r"[^\d\s|、)]{0,14}?"
     before = re.compile(f"(?:{prefix})" + ("" if generic else "?") + head + r"\Z")
     tail = r"(?![法处对结])" if spec.core == "其他" else rf"[^\d|]{{0,{len(spec.label) + 8}}}?"
-    return Anchor(spec.key, spec.core, before, re.compile(tail + _VALUE_AHEAD), generic)
+    return Anchor(spec.key, spec.core, before, re.compile(tail + _VALUE_AHEAD), generic,
+                  re.compile(tail + _NEXT_ROW))
 
 
 def _t2_anchor(key: str, core: str) -> Anchor:
     return Anchor(key, core, re.compile(r"(?:行\s*政\s*)?\Z"),
-                  re.compile(r"(?:\s*\([^)]{0,60}\))?" + _VALUE_AHEAD))
+                  re.compile(r"(?:\s*\([^)]{0,60}\))?" + _VALUE_AHEAD),
+                  empty=re.compile(r"(?:\s*\([^)]{0,60}\))?" + _NEXT_T2_ROW))
 
 
-_VALUE_AHEAD = r"(?=[ \t]*[\d—/])"
+_VALUE_AHEAD = r"(?=[ \t]*(?:[\d—/_–―]|-(?!\d*[.、])|无(?![法正])))"
+# What may follow a row printed with no value at all: the next row's numbering, a group label or
+# section (`3.补正后…`, `(四)无法提供`, `四、`); in 表二 also the next block or row label. Never the
+# end of a line: a label alone on its line (loose text of a shredded table) is no empty row.
+_NEXT_T3 = r"\d{1,2}\s*[.、,]\s*[^\d\s.]|\(\s*[一二三四五六七八九十]\s*\)|[一二三四五六]\s*、"
+_NEXT_ROW = rf"(?=[ \t]*(?:{_NEXT_T3}))"
+_NEXT_T2_ROW = (rf"(?=[ \t]*(?:{_NEXT_T3}|第\s*二\s*十\s*条|行\s*政|规\s*范\s*性|其\s*他\s*对\s*外|"
+                r"政\s*府\s*集\s*中))")
 _ANCHORS = [_t3_anchor(spec) for spec in T3_ROWS] + [
     _t2_anchor(row.key, row.core) for row in {r.core: r for t in T2_ROWS.values() for r in t}.values()]
 _FIRST_CHARS = "".join(sorted({a.core[0] for a in _ANCHORS}))
@@ -149,7 +161,9 @@ def find_anchors(line: str, begin: int = 0) -> list[tuple[int, int, str]]:
         anchor = _ANCHORS[int(m.lastgroup[1:])]  # type: ignore[index]
         window = max(begin, m.start() - 24)
         head = anchor.before.search(line, window, m.start())
-        tail = anchor.after.match(line, m.end())
+        tail = anchor.empty.match(line, m.end()) if anchor.empty is not None else None
+        if tail is None:  # values follow (an empty row is tried first: its label ends where the next row starts)
+            tail = anchor.after.match(line, m.end())
         if head is None or tail is None:
             continue
         start = head.start() if head.end() == m.start() else m.start()
@@ -191,8 +205,11 @@ class GluedReader:
 
     def _t4(self, line: str, number: int, begin: int) -> Iterator[RawRow]:
         stop = _TABLES_END.search(line, begin)
-        run = glued_t4_run(line[begin: stop.start() if stop else len(line)])
-        if run:
+        text = line[begin: stop.start() if stop else len(line)]
+        run = glued_t4_run(text)
+        if run is None and stop:
+            run = after_t4_headers(text)
+        if run is not None:
             row = RawRow([], [run.strip()], glued=True, where=f"line {number + 1}")
             row.key = "t4"
             self.done = True
@@ -203,16 +220,23 @@ class GluedReader:
 
 def glued_line_to_rows(line: str, number: int, begin: int = 0) -> Iterator[RawRow]:
     anchors = find_anchors(line, begin)
+    rows: list[RawRow] = []
     for i, (start, end, key) in enumerate(anchors):
         stop = anchors[i + 1][0] if i + 1 < len(anchors) else len(line)
         m = _VALUE_RUN.match(line, end, stop)
+        where = f"line {number + 1}, char {start + 1}"
         if m and m.group(1).strip():
-            row = RawRow([line[start:end].strip()], [m.group(1).strip()], glued=True,
-                         where=f"line {number + 1}, char {start + 1}")
+            row = RawRow([line[start:end].strip()], [m.group(1).strip()], glued=True, where=where)
             row.key, row.end = key, m.end()
-            yield row
+            rows.append(row)
             if key in _T2_KEYS:
-                yield from _extra_t2_row(line, m.end(), stop, number)
+                rows.extend(_extra_t2_row(line, m.end(), stop, number))
+        elif re.match(_NEXT_T2_ROW, line[end:stop]) or (stop < len(line) and not line[end:stop].strip()):
+            row = RawRow([line[start:end].strip()], [""], glued=True, where=where + " (printed empty)")
+            row.key, row.end = key, end
+            rows.append(row)
+    with_values = {r.key for r in rows if r.values[0]}
+    yield from (r for r in rows if r.values[0] or r.key not in with_values)
 
 
 _T2_KEYS = {row.key for t in T2_ROWS.values() for row in t}
@@ -229,13 +253,26 @@ def _extra_t2_row(line: str, begin: int, stop: int, number: int) -> Iterator[Raw
                      where=f"line {number + 1}, char {m.start('label') + 1}")
 
 
-_T4_RUN = re.compile(r"(?<![\d.])((?:[\d—/](?:[ \t]*[\d—/])*))")
+_T4_CELL = r"[\d—/_无\-–―]"
+_T4_RUN = re.compile(rf"(?<![\d.])({_T4_CELL}(?:[ \t]*{_T4_CELL})*)")
+
+
+_T4_HEAD_END = re.compile(r"(?:总\s*计|尚\s*未\s*审\s*结)(?P<run>[\d—/_无\-–― \t]*)$")
+
+
+def after_t4_headers(text: str) -> str | None:
+    """A 表四 printed with blank cells: what stands between its last header word and the next
+    section, when that is only digits (fewer than 15) or nothing at all (every cell blank)."""
+    m = _T4_HEAD_END.search(text.rstrip())
+    if m is None or not re.search(r"行\s*政\s*复\s*议", text):
+        return None
+    return m.group("run")
 
 
 def glued_t4_run(text: str) -> str | None:
     """The 表四 value run: the first run of ≥15 digits after the 表四 headers."""
     for m in _T4_RUN.finditer(text):
-        if sum(ch.isdigit() or ch in "—/" for ch in m.group(1)) >= 15:
+        if sum(ch.isdigit() or ch in "—/_无-–―" for ch in m.group(1)) >= 15:
             return m.group(1)
     return None
 
@@ -275,8 +312,15 @@ def _blocks(lines: Iterable[str]) -> Iterator[tuple[str, list[tuple[int, str]]]]
         yield kind, block
 
 
+_QUOTED = re.compile(r"《[^《》]*》")
+MAX_PIPE_CELL = 200  # a cell longer than this is prose (or a whole glued body), not a table cell
+
+
 def _line_kind(line: str) -> str:
     if "|" not in line:
+        return "plain"
+    bare = _QUOTED.sub("", line)  # a title quoted in the prose (《…|…》) is no cell separator
+    if "|" not in bare or max(len(part) for part in bare.split("|")) > MAX_PIPE_CELL:
         return "plain"
     if _PIPES_ONLY.match(line) or (_ONE_CELL.match(line) and not line.startswith("|")):
         return "cells"

@@ -125,7 +125,7 @@ def make_report(template: str, seed: int, **opts: Any) -> dict[str, Any]:
     if template not in ("2019", "2021"):
         raise ValueError(f"unknown template {template!r}")
     known = {"zero_heavy", "inconsistent", "blank_zeros", "blank_totals", "label_variants", "extra_row",
-             "single_other", "year"}
+             "single_other", "year", "t4_full_header", "t4_blank", "t2_units", "blank_rows", "prose_pipe"}
     if unknown := set(opts) - known:
         raise TypeError(f"unknown options: {sorted(unknown)}")
     zero_heavy = bool(opts.get("zero_heavy"))
@@ -166,6 +166,7 @@ def make_report(template: str, seed: int, **opts: Any) -> dict[str, Any]:
     if opts.get("blank_zeros"):
         _blank_zeros(report, random.Random(f"blank_zeros:{template}:{seed}"))
     report["labels"] = _labels(report, random.Random(f"labels:{template}:{seed}"), bool(opts.get("label_variants")))
+    _presentation(report, random.Random(f"presentation:{template}:{seed}"), opts)
     report["layout"] = _layout(report, random.Random(f"layout:{template}:{seed}"))
     if opts.get("extra_row"):
         cols = T2_BLOCKS[template][0][2]
@@ -177,6 +178,37 @@ def make_report(template: str, seed: int, **opts: Any) -> dict[str, Any]:
     report["expected"] = {"template": template, "year": year, "agency": agency, "published": published,
                           "index_no": report["index_no"], **expected}
     return report
+
+
+def _presentation(report: dict[str, Any], rng: random.Random, opts: dict[str, Any]) -> None:
+    """Printing habits real reports show: blank 表四 cells (all, or a row's first ones), empty 表三
+    rows, count units in 表二 (`2笔`), a title with a pipe quoted in the prose."""
+    printed, exp = report["printed"], report["expected"]
+    if opts.get("t4_blank") == "all":
+        for key in list(printed["t4"]):
+            exp["t4"][key] = report["true"]["t4"][key] = 0
+            printed["t4"][key] = ""
+            report["blank_cells"][f"t4.{key}"] = ""
+    elif opts.get("t4_blank") == "lead":
+        for key in ("review.upheld", "review.corrected"):
+            exp["t4"][key] = report["true"]["t4"][key] = 0
+            printed["t4"][key] = ""
+            report["blank_cells"][f"t4.{key}"] = ""
+        total = sum(exp["t4"][f"review.{p}"] for p in T4_PARTS)
+        exp["t4"]["review.total"] = report["true"]["t4"]["review.total"] = total
+        printed["t4"]["review.total"] = str(total)
+    if opts.get("blank_rows"):
+        for row, cols in exp["t3"].items():
+            if not any(cols.values()):
+                for col in cols:
+                    printed["t3"][row][col] = ""
+                    report["blank_cells"][f"t3.{row}.{col}"] = ""
+    if opts.get("t2_units") and report["template"] == "2019" and exp["t2"]["procurement.items"]:
+        printed["t2"]["procurement.items"] += rng.choice(("笔", "个", "项"))
+    if opts.get("prose_pipe"):
+        report["narrative"]["general"].append(
+            f"（六）政策解读。转发《{report['place']}关于做好政务公开工作的通知|政策解读》，"
+            "及时回应社会关切。")
 
 
 def _index_no(rng: random.Random, pub_year: int) -> str:
@@ -594,12 +626,20 @@ def _t3_table(report: dict[str, Any]) -> list[list[TCell]]:
 def _t4_table(report: dict[str, Any]) -> list[list[TCell]]:
     g, o, printed = report["labels"]["t4_groups"], report["labels"]["t4_outcomes"], report["printed"]["t4"]
     outcomes = (*T4_PARTS, "total")
+    values = [TCell(printed[f"{grp}.{x}"], kind="value", name=f"t4.{grp}.{x}") for grp in T4_GROUPS for x in outcomes]
+    if report["opts"].get("t4_full_header"):  # 行政复议 spans two header rows: all 15 outcomes on one row
+        return [
+            [TCell(g["review"], rowspan=2, colspan=5, kind="header"), TCell(g["suit"], colspan=10, kind="header")],
+            [TCell(g["suit_direct"], colspan=5, kind="header"), TCell(g["suit_after_review"], colspan=5, kind="header")],
+            [TCell(o[x], kind="header") for x in outcomes] * 3,
+            values,
+        ]
     return [
         [TCell(g["review"], colspan=5, kind="header"), TCell(g["suit"], colspan=10, kind="header")],
         [TCell(o[x], rowspan=2, kind="header") for x in outcomes]
         + [TCell(g["suit_direct"], colspan=5, kind="header"), TCell(g["suit_after_review"], colspan=5, kind="header")],
         [TCell(o[x], kind="header") for x in outcomes] * 2,
-        [TCell(printed[f"{grp}.{x}"], kind="value", name=f"t4.{grp}.{x}") for grp in T4_GROUPS for x in outcomes],
+        values,
     ]
 
 
@@ -899,6 +939,30 @@ def render_glued(report: dict[str, Any]) -> bytes:
     return ("\n".join(header)).encode("utf-8")
 
 
+def render_script(report: dict[str, Any]) -> bytes:
+    """A CMS page that draws the article in the browser: the visible body is an empty <div>, the
+    report's HTML sits in a script string, as a JSON value (`window._CONFIG = {DETAIL: {content:
+    "…"}}`, `\\uXXXX` and `<\\/td>` escapes) or a JS literal (`let content = "…"`, `\\"` escapes)."""
+    import json
+    import re as _re
+
+    page = render_html(report).decode("utf-8")
+    body = page[page.index('<div class="xxgk-head">'): page.rindex('<div class="footer">')]
+    head = page[: page.index("<body>")]
+    if report["seed"] % 2:
+        literal = json.dumps({"DETAIL": {"title": report["title"], "content": body,
+                                         "files": [{"name": "附件", "url": "/files/nb.pdf"}]}})
+        literal = literal.replace("</", "<\\/")
+        script = f"window._CONFIG = {literal};"
+    else:
+        escaped = body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        escaped = _re.sub("</", "<\\\\/", escaped)
+        script = f'let content = "{escaped}";\nlet pdf = "/files/nb.docx";'
+    return (f"{head}<body><div class=\"header\">{report['title']}</div><div id=\"content\"></div>"
+            f"<script>{script}\ndocument.getElementById('content').innerHTML = content;</script>"
+            "</body></html>").encode()
+
+
 SHAPES = {
     "html": render_html,
     "html_gbk": partial(render_html, encoding="gbk"),  # GBK bytes, <meta charset=gb2312>
@@ -909,6 +973,7 @@ SHAPES = {
     "expanded": render_expanded,
     "markdown": render_markdown,
     "glued": render_glued,
+    "script": render_script,
 }
 
 

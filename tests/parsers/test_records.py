@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from parsers import parse
 from parsers.records import fit_options, label_key, row_adds_up
-from parsers.templates import T3_ROWS
+from parsers.templates import T3_COLUMNS, T3_ROWS
 
 
 def test_fillers_at_one_end_have_one_placement():
@@ -53,6 +53,12 @@ def test_a_row_with_fillers_at_both_ends_is_placed_like_its_table():
 
 
 def test_a_row_nothing_can_place_is_null_and_named():
-    report = parse(_expanded_page("  |  | 0 |  |  |  |  |  |  |  "), "expanded.txt")  # no other row this wide
+    report = parse(_expanded_page("  |  | 5 |  |  |  |  |  |  |  "), "expanded.txt")  # no other row this wide
     assert report.to_record()["t3"]["carried_over"]["natural_person"] is None
-    assert any(w.startswith("t3.carried_over.natural_person") and "left null" in w for w in report.warnings)
+    assert any("t3.carried_over.natural_person" in w and "left null" in w for w in report.warnings)
+    assert 5 in report.undecided["t3.carried_over.natural_person"]
+
+
+def test_a_row_whose_placements_all_read_zero_is_zero():
+    report = parse(_expanded_page("  |  | 0 |  |  |  |  |  |  |  "), "expanded.txt")  # every placement: 0
+    assert report.to_record()["t3"]["carried_over"] == dict.fromkeys(T3_COLUMNS, 0)

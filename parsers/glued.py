@@ -1,0 +1,272 @@
+"""Readings of glued cells that allow blank cells, and what they decide.
+
+Text extractors drop the separators between cells, and a blank cell leaves no trace at all:
+`215` over three cells may be 2|1|5, but also 2||15, 21||5, |2|15 … This module lists every
+reading (blank cells allowed), lets the evidence of the document remove readings, and states a
+cell only where every surviving reading gives it the same value.
+
+Evidence and its limit (one anomaly at a time): arithmetic (a row's total, 表四's group totals,
+表三's column sums) and numbers quoted in the prose remove readings. A printed total can be wrong,
+though, and a wrong total cannot be told from a blank cell: when the only reading with every cell
+filled is removed by arithmetic, it stays possible (`guard`), so it must agree too. When no reading
+adds up at all, the document misprints a total: the one filled reading is then taken as printed.
+
+Bounded: runs over MAX_RUN characters or with over MAX_CUTS readings are not cut (undecided, named).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value
+
+MAX_RUN = 96  # characters of one run that are cut at all (a 表四 run is ~15-40)
+MAX_CUTS = 3000  # readings of one run, beyond which its cells are left undecided
+MAX_DIGITS = 12  # digits in one count cell (no count in these tables comes near)
+
+COUNT_UNITS = "笔个项件次家宗条"
+_UNIT = f"(?:[{COUNT_UNITS}])?"
+_MARK = r"|—{1,2}|-{1,2}|/|_|无|–|―"  # a cell printed as a dash or 无 (read as 0)
+_PART = {
+    COUNT: re.compile(rf"(?:0|[1-9]\d{{0,{MAX_DIGITS - 1}}}){_UNIT}{_MARK}"),
+    SIGNED: re.compile(rf"(?:0|[+-]?[1-9]\d{{0,{MAX_DIGITS - 1}}}){_UNIT}{_MARK}"),
+    MONEY: re.compile(r"(?:0|[1-9]\d{0,14})(?:\.\d{1,8})?(?:万元|元|万)?" + _MARK),
+}
+# A count unit or 元 closes its cell for sure: `1个246900元` is 1个 | 246900元.
+_CLOSES = re.compile(rf"(?<=[{COUNT_UNITS}元])(?=\S)")
+
+
+class TooManyReadings(Exception):
+    """A run too long, or with too many readings, to be cut."""
+
+
+def prepare(run: str) -> tuple[str, frozenset[int]]:
+    """(the run without white space, positions where a cell surely ends: white space, units, 元)."""
+    run = _CLOSES.sub(" ", run.strip())
+    chunks = run.split()
+    text, bounds, pos = "".join(chunks), set(), 0
+    for chunk in chunks:
+        pos += len(chunk)
+        bounds.add(pos)
+    return text, frozenset(bounds)
+
+
+def cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True,
+         limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
+    """Every way to cut `run` into shape.width cells ("" = a blank cell). With `totals`, a group's
+    total cell is blank (derived later) or prints the sum of the group's parts. Raises
+    TooManyReadings beyond `limit` readings or MAX_RUN characters."""
+    text, bounds = prepare(run)
+    if len(text) > MAX_RUN:
+        raise TooManyReadings(f"a run of {len(text)} characters")
+    ends = _token_ends(text, bounds, shape.kinds)
+    fits = _fits(text, ends, shape.width, blanks)
+    if _count(text, ends, shape.width, blanks, 0, 0, {}) > 100 * limit:  # far beyond the limit whatever totals prune
+        raise TooManyReadings(f"over {limit} readings")
+    group_of = {last: first for first, last in shape.totals} if totals else {}
+    found: list[tuple[str, ...]] = []
+    cells: list[str] = []
+    values: list[float] = []
+
+    def walk(pos: int, col: int) -> None:
+        if col == shape.width:
+            found.append(tuple(cells))
+            if len(found) > limit:
+                raise TooManyReadings(f"over {limit} readings")
+            return
+        first = group_of.get(col)
+        due = sum(values[first:]) if first is not None else 0
+        for end in ([pos] if blanks else []) + ends[shape.kinds[col]][pos]:
+            if not fits(end, col + 1):
+                continue
+            piece = text[pos:end]
+            value = _value(piece)
+            if first is not None and piece and value != due:
+                continue
+            cells.append(piece)
+            values.append(value)
+            walk(end, col + 1)
+            cells.pop()
+            values.pop()
+
+    walk(0, 0)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _value(piece: str) -> float:
+    return part_value(piece) if piece else 0
+
+
+@lru_cache(maxsize=512)
+def _token_ends(text: str, bounds: frozenset[int], kinds: tuple[str, ...]) -> dict[str, list[list[int]]]:
+    """For each kind and start position: where a cell starting there may end (never across a bound)."""
+    ends: dict[str, list[list[int]]] = {}
+    for kind in set(kinds):
+        pattern, table = _PART[kind], []
+        for i in range(len(text) + 1):
+            stop = min((b for b in bounds if b > i), default=len(text))
+            table.append([j for j in range(i + 1, stop + 1) if pattern.fullmatch(text, i, j)])
+        ends[kind] = table
+    return ends
+
+
+def _count(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool, pos: int, col: int,
+           memo: dict[tuple[int, int], int]) -> int:
+    """How many cuts there are with no total checked (an upper bound), memoized."""
+    if col == width:
+        return int(pos == len(text))
+    key = (pos, col)
+    if key not in memo:
+        loose = ends.get(MONEY) or ends.get(SIGNED) or ends[COUNT]
+        n = _count(text, ends, width, blanks, pos, col + 1, memo) if blanks else 0
+        memo[key] = n + sum(_count(text, ends, width, blanks, end, col + 1, memo) for end in loose[pos])
+    return memo[key]
+
+
+def _fits(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool):
+    """fits(pos, col): can text[pos:] fill cells col..width-1 (one kind for all: the loosest)."""
+    loose = ends.get(MONEY) or ends.get(SIGNED) or ends[COUNT]
+
+    @cache
+    def fits(pos: int, col: int) -> bool:
+        if col == width:
+            return pos == len(text)
+        if blanks and fits(pos, col + 1):
+            return True
+        return any(fits(end, col + 1) for end in loose[pos])
+
+    return fits
+
+
+# ---- a row's options --------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    """What a row may hold: its surviving readings (cell texts, "" = blank), and the filled reading
+    that arithmetic removed but a misprinted total would bring back."""
+
+    cands: list[tuple[str, ...]]
+    shape: Shape
+    guard: tuple[str, ...] | None = None
+    one: tuple[str, ...] | None = None  # the only reading with every cell filled, if there is one
+    filled: list[tuple[str, ...]] = field(default_factory=list)  # readings with no blank cell (assume-filled)
+    why: str = ""  # why nothing could be cut (too long, too many readings)
+    run: str | None = None  # the glued run these readings cut
+
+    def values(self, cells: tuple[str, ...]) -> tuple[float, ...]:
+        return values_of(cells, self.shape)
+
+
+def values_of(cells: tuple[str, ...], shape: Shape) -> tuple[float, ...]:
+    """The value of each cell of a reading; a blank total is the sum of its group's parts."""
+    values = [part_value(c) if c else 0 for c in cells]
+    for first, last in shape.totals:
+        if not cells[last].strip():
+            values[last] = sum(values[first:last])
+    return tuple(values)
+
+
+def unique(cands: Iterable[tuple[str, ...]], shape: Shape) -> list[tuple[str, ...]]:
+    """One reading per value vector (the one with the fewest blank cells)."""
+    best: dict[tuple[float, ...], tuple[str, ...]] = {}
+    for cells in cands:
+        key = values_of(cells, shape)
+        if key not in best or _blanks(cells) < _blanks(best[key]):
+            best[key] = cells
+    return list(best.values())
+
+
+def _blanks(cells: tuple[str, ...]) -> int:
+    return sum(1 for c in cells if not c)
+
+
+def glued_options(run: str, shape: Shape) -> Options:
+    """The readings of a glued run that its own arithmetic leaves (see the module doc)."""
+    filled = _first_two(run, shape)
+    if not filled and len(run.split()) > 1:  # a stray space inside a number
+        run = "".join(run.split())
+        filled = _first_two(run, shape)
+    one = filled[0] if len(filled) == 1 else None
+    filled_ok = [one] if one else []  # all of them only when asked for (filled_readings)
+    try:
+        consistent = unique(cuts(run, shape, blanks=True, totals=bool(shape.totals)), shape)
+    except TooManyReadings as exc:
+        return Options([], shape, one=one, filled=filled_ok, why=str(exc), run=run)
+    if not consistent:  # no reading adds up: a misprinted total, and then no blank cell
+        return Options([one] if one else [], shape, one=one, filled=filled_ok,
+                       why="" if one else "no reading fits", run=run)
+    values = {values_of(c, shape) for c in consistent}
+    guard = one if one is not None and values_of(one, shape) not in values else None
+    return Options(consistent, shape, guard, one, filled=filled_ok, run=run)
+
+
+def filled_readings(options: Options) -> list[tuple[str, ...]]:
+    """Readings with every cell filled whose totals add up (what glued="assume-filled" reads)."""
+    if options.run is None:
+        return list(options.filled)
+    return _filled_consistent(options.run, options.shape) or list(options.filled)
+
+
+def _first_two(run: str, shape: Shape) -> list[tuple[str, ...]]:
+    """Up to two readings with every cell filled (two: the filled reading is not unique)."""
+    found: list[tuple[str, ...]] = []
+    try:
+        found = cuts(run, shape, blanks=False, totals=False, limit=1)
+    except TooManyReadings:
+        return [(), ()]
+    return found
+
+
+def _filled_consistent(run: str, shape: Shape) -> list[tuple[str, ...]]:
+    """Readings with every cell filled whose totals add up (what assume-filled reads)."""
+    try:
+        return unique(cuts(run, shape, blanks=False, totals=bool(shape.totals)), shape)
+    except TooManyReadings:
+        return []
+
+
+def keep(options: Options, test) -> bool:
+    """Keep the readings `test` accepts, unless it accepts none (evidence that fits no reading
+    is set aside: the prose or a total may be misprinted). True when something was removed."""
+    kept = [c for c in options.cands if test(options.values(c))]
+    if not kept or len(kept) == len(options.cands):
+        return False
+    one = options.one
+    if options.guard is None and one is not None and options.values(one) not in {options.values(c) for c in kept}:
+        options.guard = one
+    options.cands = kept
+    return True
+
+
+def decide(options: Options) -> list[str | None]:
+    """Each cell's text where every surviving reading (and the guard) gives the same value; None
+    where they differ."""
+    pool = list(options.cands) + ([options.guard] if options.guard is not None else [])
+    if not pool:
+        return [None] * options.shape.width
+    vectors = [options.values(c) for c in pool]
+    out: list[str | None] = []
+    for col in range(options.shape.width):
+        if len({v[col] for v in vectors}) != 1:
+            out.append(None)
+            continue
+        texts = [c[col] for c in pool]
+        out.append(next((t for t in texts if t), texts[0]))
+    return out
+
+
+def open_values(options: Options) -> dict[int, list[float]]:
+    """column -> the values the surviving readings give it, for the columns left undecided."""
+    pool = list(options.cands) + ([options.guard] if options.guard is not None else [])
+    vectors = [options.values(c) for c in pool]
+    out = {}
+    for col in range(options.shape.width):
+        seen = sorted({v[col] for v in vectors})
+        if len(seen) > 1:
+            out[col] = [int(x) if float(x).is_integer() else x for x in seen]
+    return out
