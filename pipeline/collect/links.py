@@ -19,6 +19,7 @@ import lxml.html
 from lxml import etree
 
 from parsers.html import canonical_charset, decode_html
+from parsers.scripts import attachment_links, html_in_scripts
 
 ATTACHMENT_EXTS = frozenset({"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd"})
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -106,10 +107,25 @@ def read_page(text: str, url: str, region_xpath: str | None = None) -> Page:
     page.links = _links(root, base_url)
     body_text = root.text_content()
     page.table_words = sum(1 for w in _TABLE_WORDS if w in body_text)
+    if "<script" in text.lower():
+        _add_script_body(page, text, base_url)
     page.pager_urls = trs_pager_urls(text, url)
     if region_xpath:
         page.region_links = _region_links(root, region_xpath, base_url)
     return page
+
+
+def _add_script_body(page: Page, text: str, base_url: str) -> None:
+    """Pages whose CMS ships the article in a script string (JSON value, JS literal): the report's
+    table words and the attachments named there count as the page's own."""
+    known = {link.url for link in page.links}
+    for href in attachment_links(text):
+        url = absolute_url(href, base_url)
+        if url is not None and url not in known:
+            known.add(url)
+            page.links.append(Link(url, ""))
+    if page.table_words < 3 and (body := html_in_scripts(text)):
+        page.table_words = max(page.table_words, sum(1 for w in _TABLE_WORDS if w in body))
 
 
 def _region_links(root: etree._Element, xpath: str, base_url: str) -> list[Link]:

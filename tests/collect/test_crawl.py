@@ -328,3 +328,20 @@ def test_fetch_step_draws_a_progress_bar_when_asked(tmp_path, servers, capsys):
     err = capsys.readouterr().err
     assert summary.new_documents == 4 and "sites:" in err and "/1 [" in err  # sites done / total
     assert f"{summary.requests} requests" in err and "req/s" in err
+
+
+def test_a_report_page_whose_body_lives_in_a_script_has_its_attachments_archived(tmp_path, servers):
+    """Some CMSs ship the article as a JSON string drawn in the browser: the attachment it names
+    (escaped, relative) is archived like any report page's attachment."""
+    pdf = b"%PDF-1.4\n% made-up attachment\n%%EOF\n"
+    body = ('<div id="app"></div><script>window._CONFIG = {"DETAIL": {"title": "示例县2024年政府信息公开工作年度报告",'
+            ' "content": "<p>\\u8be6\\u89c1\\u9644\\u4ef6<\\/p>", "files": ["\\/uploads\\/nb2024.pdf"]}};</script>')
+    site = servers(FakeSite({
+        "/zfxxgknb/": Resp(html("年报", links(("/art/2025/1/20/art_9.html", "示例县2024年政府信息公开工作年度报告")))),
+        "/art/2025/1/20/art_9.html": Resp(html("示例县2024年政府信息公开工作年度报告", body)),
+        "/uploads/nb2024.pdf": Resp(pdf, content_type="application/pdf"),
+    }))
+    fetch_urls([site.url("/zfxxgknb/")], tmp_path, options=OPTS)
+    kinds = dict(rows(tmp_path, "SELECT url, kind FROM fetches WHERE sha256 IS NOT NULL"))
+    assert kinds[site.url("/uploads/nb2024.pdf")] == "attachment"
+    assert [p.read_bytes() for p in archived(tmp_path) if p.suffix == ".pdf"] == [pdf]

@@ -111,3 +111,12 @@ def test_the_adapter_registry():
     assert adapter_for(Site("z", (zj,))).NAME == "zj_annual"
     with pytest.raises(UnknownAdapter):
         adapter_for(Site("x", ("http://x.gov.cn/",), adapter="nope"))
+
+
+def test_a_page_body_in_a_script_string_counts_its_table_words_and_attachments():
+    table = "<table><tr><td>本年新收政府信息公开申请数量</td></tr><tr><td>（一）予以公开</td></tr><tr><td>行政复议</td></tr></table>"
+    escaped = table.replace("/", "\\/").replace('"', '\\"')
+    page = L.read_page(f'<html><body><script>let content = "{escaped}"; var f = "files/a.docx";</script></body></html>',
+                       "https://www.example.gov.cn/art/1.html")
+    assert page.table_words >= 3 and L.classify_page(page) == L.PAGE_REPORT
+    assert "https://www.example.gov.cn/art/files/a.docx" in [link.url for link in page.links]
