@@ -17,6 +17,7 @@ from parsers.model import (
     NotAReport,
     ParseError,
     Report,
+    TooLarge,
     UnsupportedFormat,
 )
 from parsers.narrative import narrative_numbers
@@ -97,33 +98,43 @@ def _parse_into(report: Report, raw: bytes, max_bytes: int) -> None:
     if not raw.strip():
         raise EmptyDocument("empty file")
     report.format = fmt = sniff_format(raw)
-    rows, text, title = document_to_rows(fmt, raw)
-    if not text.strip() and not rows:
-        raise NotAReport("no text in the document")
-    fill_report(report, rows, text, title)
+    limits: list[str] = []
+    rows, text, title = document_to_rows(fmt, raw, limits)
+    report.warnings += limits
+    try:
+        if not text.strip() and not rows:
+            raise NotAReport("no text in the document")
+        fill_report(report, rows, text, title)
+    except NotAReport:
+        if limits:  # the tables were there, but past a size limit
+            raise TooLarge(limits[0]) from None
+        raise
+    if limits and report.template is None:
+        raise TooLarge(limits[0])
 
 
-def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
-    """(rows, plain text through normalize_text, title) for each format this package reads."""
+def document_to_rows(fmt: str, raw: bytes, limits: list[str] | None = None) -> tuple[list[RawRow], str, str | None]:
+    """(rows, plain text through normalize_text, title) for each format this package reads;
+    `limits` gets a line for each part left unread because it was over a size limit."""
     if fmt == "text":
         text = decode_text(raw)
         if _looks_binary(text):
             raise UnsupportedFormat("binary data, not a text report")
         text = normalize_text(text)
         return text_to_rows(text, normalized=True), text, None
-    rows, text, title = _read_format(fmt, raw)
+    rows, text, title = _read_format(fmt, raw, limits if limits is not None else [])
     return rows, normalize_text(text), title
 
 
-def _read_format(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
+def _read_format(fmt: str, raw: bytes, limits: list[str]) -> tuple[list[RawRow], str, str | None]:
     """(rows, plain text, title) of the formats read into grids."""
     if fmt == "html":
-        from parsers.html import decode_html, html_title, html_to_grids_and_text
+        from parsers.html import decode_html, read_html
 
-        doc, _encoding = decode_html(raw)
-        grids, text = html_to_grids_and_text(doc)
-        rows = [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")]
-        return rows, text, html_title(doc)
+        page = read_html(decode_html(raw)[0])
+        limits += page.warnings
+        rows = [r for i, g in enumerate(page.grids) for r in grid_to_rows(g, f"table {i + 1}")]
+        return rows, page.text, page.title
     if fmt == "pdf":
         from parsers.pdf import pdf_to_rows
 
