@@ -105,8 +105,11 @@ def _is_utf8(raw: bytes) -> bool:
 # space and lays the cells of each leaf table out on a grid. Walking the tree from Python cost
 # four times the parse itself (a Python object per element, text marks written into the tree).
 
-TABLE, TABLE_END, ROW, ROW_END, CELL, SEP, TITLE_END = "\ufdd0\ufdd1\ufdd2\ufdd3\ufdd4\ufdd5\ufdd6"
-_OWN_MARKS = re.compile("[\ufdd0-\ufdd6]")
+TABLE, TABLE_END, ROW, ROW_END, CELL, SEP = "\ufdd0\ufdd1\ufdd2\ufdd3\ufdd4\ufdd5"
+_OWN_MARKS = re.compile("[\ufdd0-\ufdd5]")
+_CELL_RECORD = re.compile(f"{CELL}([^{SEP}]*){SEP}([^{SEP}]*){SEP}([^{CELL}]*)")
+# Tables and rows that hold a table are renamed before the walk (cheaper than asking every row).
+_OUTER_TABLE, _OUTER_ROW = "nianbao-outer-table", "nianbao-outer-row"
 _STREAM = re.compile(f"([{TABLE}{TABLE_END}{ROW}{ROW_END}])")
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
@@ -116,23 +119,30 @@ _BLOCKS = (
     "blockquote", "pre", "section", "article", "header", "footer", "nav", "aside", "address",
     "hr", "form", "fieldset", "figure", "figcaption", "main",
 )
-_TEXT_LINES = (*_BLOCKS, "table", "caption", "tr", "td", "th", "thead", "tbody", "tfoot")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_TEXT_LINES = (*_BLOCKS, "table", "caption", "tr", "td", "th", "thead", "tbody", "tfoot", _OUTER_TABLE, _OUTER_ROW)
 _MAX_COLSPAN = 50
 MAX_GRID_CELLS = 200_000  # grid positions of one table, spans expanded: far past any real report
 MAX_PAGE_CELLS = 1_000_000  # of all the tables of one page
 
-# Text mode: blocks and table parts start and end a line. A <tr> holding no table is one record
-# (`f` after ROW when it sits in a <tfoot>); a <table> holding no table is a grid (TABLE…TABLE_END).
-# Cell mode (inside such a row): blocks and <br> are one space; inline runs join as they are.
+# Text mode: blocks and table parts start and end a line. A <tr> (holding no table: the others are
+# renamed) is one record, `f` after ROW when it sits in a <tfoot>; a <table> is a grid (TABLE…TABLE_END).
+# Cell mode (inside such a row): blocks and <br> are one space; inline runs join as they are; the
+# cell's text is then squashed there: white space to one space (_XML_SPACES as str.split() sees it,
+# but for the few that XML cannot hold: _ODD_SPACE), zero-width characters dropped.
+_XML_SPACES = "\t\n\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+    "\u2028\u2029\u202f\u205f\u3000"
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+_ODD_SPACE = re.compile("[\v\f\x1c-\x1f]")
+_SQUASH_CELL = "normalize-space(translate($text, '{}', '{}'))".format(
+    "".join(f"&#{ord(ch)};" for ch in _XML_SPACES + _ZERO_WIDTH_CHARS), " " * len(_XML_SPACES))
 _STYLESHEET = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
 <xsl:output method="text" encoding="utf-8"/>
-<xsl:template match="/"><xsl:value-of select="(//title)[1]"/>{TITLE_END}<xsl:apply-templates/></xsl:template>
 <xsl:template match="{'|'.join(_INVISIBLE)}"/>
 <xsl:template match="{'|'.join(_INVISIBLE)}" mode="cell"/>
 <xsl:template match="{'|'.join(_TEXT_LINES)}"><xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text></xsl:template>
-<xsl:template match="table[not(.//table)]">{TABLE}<xsl:apply-templates/>{TABLE_END}</xsl:template>
-<xsl:template match="tr[not(.//table)]">{ROW}<xsl:if test="parent::tfoot">f</xsl:if><xsl:for-each select="td|th">{CELL}<xsl:value-of select="@rowspan"/>{SEP}<xsl:value-of select="@colspan"/>{SEP}<xsl:apply-templates mode="cell"/></xsl:for-each>{ROW_END}</xsl:template>
+<xsl:template match="table">{TABLE}<xsl:apply-templates/>{TABLE_END}</xsl:template>
+<xsl:template match="tr">{ROW}<xsl:if test="parent::tfoot">f</xsl:if><xsl:for-each select="td|th">{CELL}<xsl:value-of select="@rowspan"/>{SEP}<xsl:value-of select="@colspan"/>{SEP}<xsl:variable name="text"><xsl:apply-templates mode="cell"/></xsl:variable><xsl:value-of select="{_SQUASH_CELL}"/></xsl:for-each>{ROW_END}</xsl:template>
 <xsl:template match="{'|'.join(_BLOCKS)}" mode="cell"><xsl:text> </xsl:text><xsl:apply-templates mode="cell"/><xsl:text> </xsl:text></xsl:template>
 </xsl:stylesheet>"""
 _WALK = etree.XSLT(etree.fromstring(_STYLESHEET))
@@ -158,12 +168,12 @@ def read_html(doc: str, max_grid_cells: int = MAX_GRID_CELLS, max_page_cells: in
     A table whose spans would lay out more than `max_grid_cells` grid positions keeps the rows read
     before that; once the page's tables reach `max_page_cells`, later tables are not read; both are
     named in `warnings`."""
-    stream = _walk(doc)
-    if stream is None:
+    walked = _walk(doc)
+    if walked is None:
         return HtmlPage([], "", None)
-    title, _, body = _ZERO_WIDTH.sub("", stream).partition(TITLE_END)
-    tables, text = _split_stream(body)
-    page = HtmlPage([], text, _squash(title) or None)
+    stream, title = walked
+    tables, text = _split_stream(_ZERO_WIDTH.sub("", stream))
+    page = HtmlPage([], text, title)
     budget = max_page_cells
     for number, rows in enumerate(tables, start=1):
         if budget <= 0:
@@ -180,8 +190,9 @@ def read_html(doc: str, max_grid_cells: int = MAX_GRID_CELLS, max_page_cells: in
     return page
 
 
-def _walk(doc: str) -> str | None:
-    """The text-and-records stream of one page (see _STYLESHEET), or None if it is empty."""
+def _walk(doc: str) -> tuple[str, str | None] | None:
+    """(the text-and-records stream of the page (see _STYLESHEET), its title), or None when the page
+    is empty."""
     doc = _XML_DECL.sub("", doc.lstrip("\ufeff"), count=1)
     if _OWN_MARKS.search(doc):
         doc = _OWN_MARKS.sub("\ufffd", doc)
@@ -194,15 +205,28 @@ def _walk(doc: str) -> str | None:
         return None
     if root is None:
         return None
+    title = _title(root)
+    for table in root.iter("table"):
+        for outer in table.iterancestors("table", "tr"):
+            outer.tag = _OUTER_TABLE if outer.tag == "table" else _OUTER_ROW
     try:
-        return str(_WALK(root.getroottree()))
+        return str(_WALK(root.getroottree())), title
     except etree.XSLTApplyError as exc:
         raise NestedTooDeep(f"HTML nested too deep to read ({str(exc)[:80]})") from None
+
+
+def _title(root: etree._Element) -> str | None:
+    """The first <title>'s text, white space squashed; None when there is none or it is blank."""
+    title = next(root.iter("title"), None)
+    if title is None:
+        return None
+    return _squash(_ZERO_WIDTH.sub("", "".join(title.itertext()))) or None
 
 
 def _split_stream(body: str) -> tuple[list[list[list[Cell]]], str]:
     """(rows of each leaf table, <tfoot> rows last, as browsers draw them; the visible text)."""
     parts = _STREAM.split(body)
+    odd = _ODD_SPACE.search(body) is not None
     pieces: list[str] = []
     tables: list[list[list[Cell]]] = []
     rows = foot = None
@@ -211,7 +235,7 @@ def _split_stream(body: str) -> tuple[list[list[list[Cell]]], str]:
         part = parts[i]
         if part == ROW:  # ROW, the record, ROW_END
             record = parts[i + 1]
-            row = _row_cells(record)
+            row = _row_cells(record, odd)
             if rows is not None:
                 (foot if record.startswith("f") else rows).append(row)
             if any(text for text, _, _ in row):
@@ -227,20 +251,23 @@ def _split_stream(body: str) -> tuple[list[list[list[Cell]]], str]:
         else:
             pieces.append(part)
         i += 1
-    lines = (_squash(line) for line in "".join(pieces).splitlines())
-    return tables, "\n".join(line for line in lines if line)
+    return tables, _text_lines("".join(pieces))
 
 
-def _row_cells(record: str) -> list[Cell]:
-    cells = []
-    for cell in record.split(CELL)[1:]:
-        rowspan, colspan, text = cell.split(SEP, 2)
-        text = " ".join(text.split())
-        if rowspan or colspan:
-            cells.append((text, _span(rowspan), _span(colspan, _MAX_COLSPAN)))
-        else:
-            cells.append((text, 1, 1))
-    return cells
+def _text_lines(text: str) -> str:
+    """The text's non-blank lines, each with its white space squashed."""
+    lines = (_squash(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _row_cells(record: str, odd: bool) -> list[Cell]:
+    """The (text, rowspan, colspan) of each cell of a row record (texts squashed by the walk, but
+    for white space it could not see when `odd`)."""
+    found = _CELL_RECORD.findall(record)
+    if odd:
+        found = [(rowspan, colspan, _squash(text)) for rowspan, colspan, text in found]
+    return [(text, _span(rowspan) if rowspan else 1, _span(colspan, _MAX_COLSPAN) if colspan else 1)
+            for rowspan, colspan, text in found]
 
 
 def _squash(text: str) -> str:
