@@ -141,7 +141,7 @@ _STYLESHEET = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/199
 <xsl:template match="{'|'.join(_INVISIBLE)}"/>
 <xsl:template match="{'|'.join(_INVISIBLE)}" mode="cell"/>
 <xsl:template match="{'|'.join(_TEXT_LINES)}"><xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text></xsl:template>
-<xsl:template match="table">{TABLE}<xsl:apply-templates/>{TABLE_END}</xsl:template>
+<xsl:template match="table"><xsl:text>&#10;</xsl:text>{TABLE}<xsl:apply-templates/>{TABLE_END}<xsl:text>&#10;</xsl:text></xsl:template>
 <xsl:template match="tr">{ROW}<xsl:if test="parent::tfoot">f</xsl:if><xsl:for-each select="td|th">{CELL}<xsl:value-of select="@rowspan"/>{SEP}<xsl:value-of select="@colspan"/>{SEP}<xsl:variable name="text"><xsl:apply-templates mode="cell"/></xsl:variable><xsl:value-of select="{_SQUASH_CELL}"/></xsl:for-each>{ROW_END}</xsl:template>
 <xsl:template match="{'|'.join(_BLOCKS)}" mode="cell"><xsl:text> </xsl:text><xsl:apply-templates mode="cell"/><xsl:text> </xsl:text></xsl:template>
 </xsl:stylesheet>"""
@@ -238,8 +238,7 @@ def _split_stream(body: str) -> tuple[list[list[list[Cell]]], str]:
             row = _row_cells(record, odd)
             if rows is not None:
                 (foot if record.startswith("f") else rows).append(row)
-            if any(text for text, _, _ in row):
-                pieces.append("\n" + " ".join(f"{text} |" if text else "|" for text, _, _ in row) + "\n")
+            pieces.append(_row_line(row))
             i += 3
             continue
         if part == TABLE:
@@ -258,6 +257,14 @@ def _text_lines(text: str) -> str:
     """The text's non-blank lines, each with its white space squashed."""
     lines = (_squash(line) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def _row_line(row: list[Cell]) -> str:
+    """The row as a line of text, `a | b | c |`, empty cells as a bare `|`; a line break alone when
+    every cell is empty (the row still ends the line before it)."""
+    if not any(text for text, _, _ in row):
+        return "\n"
+    return "\n" + " ".join(f"{text} |" if text else "|" for text, _, _ in row) + "\n"
 
 
 def _row_cells(record: str, odd: bool) -> list[Cell]:

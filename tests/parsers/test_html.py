@@ -280,6 +280,19 @@ def test_text_collapses_blank_lines_and_spaces():
     assert html_to_text(doc) == "a b\nc"
 
 
+def test_tables_and_rows_end_lines_even_when_empty():
+    doc = page("<span>a</span><table><tr><td>1</td></tr></table><span>b</span>"
+               "<div>c<table><tr><td></td></tr></table>d</div>")
+    assert html_to_text(doc).splitlines() == ["a", "1 |", "b", "c", "d"]
+
+
+def test_nested_tables_grids_and_text_in_document_order():
+    doc = page("<table><tr><td>外<table><tr><td>内</td><td rowspan=2>1</td></tr><tr><td>2</td></tr></table>"
+               "</td><td>尾</td></tr><tr><td>下</td></tr></table>")
+    assert html_to_grids(doc) == [[["内", "1"], ["2", None]]]
+    assert html_to_text(doc).splitlines() == ["外", "内 | 1 |", "2 |", "尾", "下 |"]
+
+
 def test_text_of_empty_document():
     assert html_to_text("") == ""
 
