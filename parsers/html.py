@@ -99,11 +99,14 @@ def _is_utf8(raw: bytes) -> bool:
 # --- reading a page: one parse, one walk --------------------------------------------------
 #
 # libxml2 parses the page (lxml's HTML parser, the one lxml.html uses); one XSLT pass (libxslt, in C)
-# then walks the tree once and writes the visible text with every table row of a leaf-free <tr> as
-# a record: its cells' span attributes and texts, between marks no page can contain (Unicode
-# noncharacters, replaced in the page beforehand). Python only splits that stream, squashes white
-# space and lays the cells of each leaf table out on a grid. Walking the tree from Python cost
-# four times the parse itself (a Python object per element, text marks written into the tree).
+# then walks the tree once and writes the visible text, with every <tr> that holds no table as a
+# record: its cells' span attributes and texts, between marks no page can contain (Unicode
+# noncharacters, replaced in the page beforehand). Python only splits that stream and lays the cells
+# of each leaf table out on a grid. Walking the tree from Python cost more than the parse itself (a
+# Python object per element, text marks written into the tree). (Selectolax's lexbor parser is
+# faster than libxml2 but builds an HTML5 tree, not libxml2's, and gives no cheap way to the block
+# breaks inside cells.) One reading differs from the Python walk it replaced: a <tr> nested inside
+# another <tr> (broken markup only) is text of the outer row's cell, not a grid row of its own.
 
 TABLE, TABLE_END, ROW, ROW_END, CELL, SEP = "\ufdd0\ufdd1\ufdd2\ufdd3\ufdd4\ufdd5"
 _OWN_MARKS = re.compile("[\ufdd0-\ufdd5]")
