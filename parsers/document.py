@@ -18,6 +18,7 @@ from parsers.model import (
     NotAReport,
     ParseError,
     Report,
+    TooLarge,
     UnsupportedFormat,
 )
 from parsers.narrative import narrative_numbers
@@ -105,14 +106,24 @@ def _parse_into(report: Report, raw: bytes, max_bytes: int, glued: str = "strict
     if not raw.strip():
         raise EmptyDocument("empty file")
     report.format = fmt = sniff_format(raw)
-    rows, text, title = document_to_rows(fmt, raw)
-    if not text.strip() and not rows:
-        raise NotAReport("no text in the document")
-    fill_report(report, rows, text, title, glued)
+    limits: list[str] = []
+    rows, text, title = document_to_rows(fmt, raw, limits)
+    report.warnings += limits
+    try:
+        if not text.strip() and not rows:
+            raise NotAReport("no text in the document")
+        fill_report(report, rows, text, title, glued)
+    except NotAReport:
+        if limits:  # the tables were there, but past a size limit
+            raise TooLarge(limits[0]) from None
+        raise
+    if limits and report.template is None:
+        raise TooLarge(limits[0])
 
 
-def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
-    """(rows, plain text through normalize_text, title) for each format this package reads."""
+def document_to_rows(fmt: str, raw: bytes, limits: list[str] | None = None) -> tuple[list[RawRow], str, str | None]:
+    """(rows, plain text through normalize_text, title) for each format this package reads;
+    `limits` gets a line for each part left unread because it was over a size limit."""
     if fmt == "text":
         text = decode_text(raw)
         if _looks_binary(text):
@@ -120,9 +131,10 @@ def document_to_rows(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | Non
         text = normalize_text(remove_controls(text))
         rows = text_to_rows(text, normalized=True)
         if not _has_tables(rows) and text.lstrip()[:1] in "{[" and (inner := _script_html(text)):
-            return *_html_rows(inner), None  # a JSON document whose value is the report's HTML
+            inner_rows, inner_text, _title = _html_rows(inner, limits if limits is not None else [])
+            return inner_rows, inner_text, None  # a JSON document whose value is the report's HTML
         return rows, text, None
-    rows, text, title = _read_format(fmt, raw)
+    rows, text, title = _read_format(fmt, raw, limits if limits is not None else [])
     return rows, normalize_text(text), title
 
 
@@ -132,11 +144,13 @@ def _script_html(text: str) -> str | None:
     return html_in_scripts(text)
 
 
-def _html_rows(doc: str) -> tuple[list[RawRow], str]:
-    from parsers.html import html_to_grids_and_text
+def _html_rows(doc: str, limits: list[str]) -> tuple[list[RawRow], str, str | None]:
+    """(rows, text, title) of an HTML page; `limits` gets the lines of tables left unread."""
+    from parsers.html import read_html
 
-    grids, text = html_to_grids_and_text(doc)
-    return [r for i, g in enumerate(grids) for r in grid_to_rows(g, f"table {i + 1}")], text
+    page = read_html(doc)
+    limits += page.warnings
+    return [r for i, g in enumerate(page.grids) for r in grid_to_rows(g, f"table {i + 1}")], page.text, page.title
 
 
 def _has_tables(rows: list[RawRow]) -> bool:
@@ -144,20 +158,18 @@ def _has_tables(rows: list[RawRow]) -> bool:
     return len(tables.t3) >= 5 or bool(tables.t2)
 
 
-def _read_format(fmt: str, raw: bytes) -> tuple[list[RawRow], str, str | None]:
+def _read_format(fmt: str, raw: bytes, limits: list[str]) -> tuple[list[RawRow], str, str | None]:
     """(rows, plain text, title) of the formats read into grids."""
     if fmt == "html":
-        from parsers.html import decode_html, html_title
-        from parsers.scripts import html_in_scripts
+        from parsers.html import decode_html
 
-        doc, _encoding = decode_html(raw)
-        doc = remove_controls(doc)
-        rows, text = _html_rows(doc)
-        if not _has_tables(rows) and (inner := html_in_scripts(doc)):  # a body drawn from a script string
-            inner_rows, inner_text = _html_rows(inner)
+        doc = remove_controls(decode_html(raw)[0])
+        rows, text, title = _html_rows(doc, limits)
+        if not _has_tables(rows) and (inner := _script_html(doc)):  # a body drawn from a script string
+            inner_rows, inner_text, _title = _html_rows(inner, limits)
             if _has_tables(inner_rows):
                 rows, text = inner_rows, text + "\n" + inner_text
-        return rows, text, html_title(doc)
+        return rows, text, title
     if fmt == "pdf":
         from parsers.pdf import pdf_to_rows
 

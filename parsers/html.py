@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass, field
 
 import charset_normalizer
 from lxml import etree
+
+from parsers.model import ParseError
 
 Grid = list[list[str | None]]
 
@@ -93,190 +96,277 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
-# --- parsing ------------------------------------------------------------------------------
+# --- reading a page: one parse, one walk --------------------------------------------------
+#
+# libxml2 parses the page (lxml's HTML parser, the one lxml.html uses); one XSLT pass (libxslt, in C)
+# then walks the tree once and writes the visible text, with every <tr> that holds no table as a
+# record: its cells' span attributes and texts, between marks no page can contain (Unicode
+# noncharacters, replaced in the page beforehand). Python only splits that stream and lays the cells
+# of each leaf table out on a grid. Walking the tree from Python cost more than the parse itself (a
+# Python object per element, text marks written into the tree). (Selectolax's lexbor parser is
+# faster than libxml2 but builds an HTML5 tree, not libxml2's, and gives no cheap way to the block
+# breaks inside cells.) One reading differs from the Python walk it replaced: a <tr> nested inside
+# another <tr> (broken markup only) is text of the outer row's cell, not a grid row of its own.
+
+TABLE, TABLE_END, ROW, ROW_END, CELL, SEP = "\ufdd0\ufdd1\ufdd2\ufdd3\ufdd4\ufdd5"
+_OWN_MARKS = re.compile("[\ufdd0-\ufdd5]")
+_CELL_RECORD = re.compile(f"{CELL}([^{SEP}]*){SEP}([^{SEP}]*){SEP}([^{CELL}]*)")
+# Tables and rows that hold a table are renamed before the walk (cheaper than asking every row).
+_OUTER_TABLE, _OUTER_ROW = "nianbao-outer-table", "nianbao-outer-row"
+_STREAM = re.compile(f"([{TABLE}{TABLE_END}{ROW}{ROW_END}])")
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
-_SCRIPTS = ("script", "style", "noscript", "template")
-_INVISIBLE = (*_SCRIPTS, "head", "title")
+_INVISIBLE = ("script", "style", "noscript", "template", "head", "title")
 _BLOCKS = (
     "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "pre", "section", "article", "header", "footer", "nav", "aside", "address",
     "hr", "form", "fieldset", "figure", "figcaption", "main",
 )
-_TEXT_LINES = (*_BLOCKS, "table", "caption", "tr", "td", "th", "thead", "tbody", "tfoot")
-_CELLS = frozenset({"td", "th"})
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_TEXT_LINES = (*_BLOCKS, "table", "caption", "tr", "td", "th", "thead", "tbody", "tfoot", _OUTER_TABLE, _OUTER_ROW)
 _MAX_COLSPAN = 50
+MAX_GRID_CELLS = 200_000  # grid positions of one table, spans expanded: far past any real report
+MAX_PAGE_CELLS = 1_000_000  # of all the tables of one page
+
+# Text mode: blocks and table parts start and end a line. A <tr> (holding no table: the others are
+# renamed) is one record, `f` after ROW when it sits in a <tfoot>; a <table> is a grid (TABLE…TABLE_END).
+# Cell mode (inside such a row): blocks and <br> are one space; inline runs join as they are; the
+# cell's text is then squashed there: white space to one space (_XML_SPACES as str.split() sees it,
+# but for the few that XML cannot hold: _ODD_SPACE), zero-width characters dropped.
+_XML_SPACES = "\t\n\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+    "\u2028\u2029\u202f\u205f\u3000"
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+_ODD_SPACE = re.compile("[\v\f\x1c-\x1f]")
+_SQUASH_CELL = "normalize-space(translate($text, '{}', '{}'))".format(
+    "".join(f"&#{ord(ch)};" for ch in _XML_SPACES + _ZERO_WIDTH_CHARS), " " * len(_XML_SPACES))
+_STYLESHEET = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="utf-8"/>
+<xsl:template match="{'|'.join(_INVISIBLE)}"/>
+<xsl:template match="{'|'.join(_INVISIBLE)}" mode="cell"/>
+<xsl:template match="{'|'.join(_TEXT_LINES)}"><xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text></xsl:template>
+<xsl:template match="table"><xsl:text>&#10;</xsl:text>{TABLE}<xsl:apply-templates/>{TABLE_END}<xsl:text>&#10;</xsl:text></xsl:template>
+<xsl:template match="tr">{ROW}<xsl:if test="parent::tfoot">f</xsl:if><xsl:for-each select="td|th">{CELL}<xsl:value-of select="@rowspan"/>{SEP}<xsl:value-of select="@colspan"/>{SEP}<xsl:variable name="text"><xsl:apply-templates mode="cell"/></xsl:variable><xsl:value-of select="{_SQUASH_CELL}"/></xsl:for-each>{ROW_END}</xsl:template>
+<xsl:template match="{'|'.join(_BLOCKS)}" mode="cell"><xsl:text> </xsl:text><xsl:apply-templates mode="cell"/><xsl:text> </xsl:text></xsl:template>
+</xsl:stylesheet>"""
+_WALK = etree.XSLT(etree.fromstring(_STYLESHEET))
+
+Cell = tuple[str, int, int]  # (text, rowspan, colspan) of one printed cell
 
 
-def _parse(doc: str) -> etree._Element | None:
-    """One HTML parse of a decoded page (comments and PIs dropped), or None if it is empty."""
+class NestedTooDeep(ParseError):
+    """Markup nested deeper than the walk can follow (libxml2 already stops at 2,047 levels)."""
+
+
+@dataclass
+class HtmlPage:
+    grids: list[Grid]  # one per leaf table, in document order
+    text: str  # visible text, one line per block, a table row as `a | b | c |`
+    title: str | None
+    warnings: list[str] = field(default_factory=list)  # tables (or their last rows) not read, and why
+
+
+def read_html(doc: str, max_grid_cells: int = MAX_GRID_CELLS, max_page_cells: int = MAX_PAGE_CELLS) -> HtmlPage:
+    """The grids, visible text and title of a decoded page, from one parse and one walk.
+
+    A table whose spans would lay out more than `max_grid_cells` grid positions keeps the rows read
+    before that; once the page's tables reach `max_page_cells`, later tables are not read; both are
+    named in `warnings`."""
+    walked = _walk(doc)
+    if walked is None:
+        return HtmlPage([], "", None)
+    stream, title = walked
+    tables, text = _split_stream(_ZERO_WIDTH.sub("", stream))
+    page = HtmlPage([], text, title)
+    budget = max_page_cells
+    for number, rows in enumerate(tables, start=1):
+        if budget <= 0:
+            page.warnings.append(f"html tables {number}-{len(tables)} not read: the page's tables cover "
+                                 f"over {max_page_cells:,} grid positions")
+            break
+        limit = min(max_grid_cells, budget)
+        grid, used = lay_out(rows, limit)
+        if len(grid) < len(rows):
+            page.warnings.append(f"html table {number}: rows {len(grid) + 1}-{len(rows)} not read: "
+                                 f"its spans cover over {limit:,} grid positions")
+        page.grids.append(grid)
+        budget -= used
+    return page
+
+
+def _walk(doc: str) -> tuple[str, str | None] | None:
+    """(the text-and-records stream of the page (see _STYLESHEET), its title), or None when the page
+    is empty."""
     doc = _XML_DECL.sub("", doc.lstrip("\ufeff"), count=1)
-    # lxml's libxml2 HTML parser without lxml.html's element classes: the per-element class
-    # lookup of lxml.html.HTMLParser costs more than the parse itself here.
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+    if _OWN_MARKS.search(doc):
+        doc = _OWN_MARKS.sub("\ufffd", doc)
+    # lxml's libxml2 HTML parser without lxml.html's element classes (their lookup costs more
+    # than the parse); comments and PIs stay in the tree: the walk writes no text for them.
+    parser = etree.HTMLParser(huge_tree=True)
     try:
-        return etree.fromstring(doc, parser)
+        root = etree.fromstring(doc, parser)
     except (ValueError, etree.ParserError):
         return None
+    if root is None:
+        return None
+    title = _title(root)
+    for table in root.iter("table"):
+        for outer in table.iterancestors("table", "tr"):
+            outer.tag = _OUTER_TABLE if outer.tag == "table" else _OUTER_ROW
+    try:
+        return str(_WALK(root.getroottree())), title
+    except etree.XSLTApplyError as exc:
+        raise NestedTooDeep(f"HTML nested too deep to read ({str(exc)[:80]})") from None
 
 
-def _mark(root: etree._Element, tags: tuple[str, ...], sep: str) -> None:
-    """Put `sep` before, at the start of and after every element with one of `tags`."""
-    for el in root.iter(*tags):
-        tail = el.tail
-        el.tail = sep + tail if tail else sep
-        if el.tag != "br":
-            text = el.text
-            el.text = sep + text if text else sep
+def _title(root: etree._Element) -> str | None:
+    """The first <title>'s text, white space squashed; None when there is none or it is blank."""
+    title = next(root.iter("title"), None)
+    if title is None:
+        return None
+    return _squash(_ZERO_WIDTH.sub("", "".join(title.itertext()))) or None
+
+
+def _split_stream(body: str) -> tuple[list[list[list[Cell]]], str]:
+    """(rows of each leaf table, <tfoot> rows last, as browsers draw them; the visible text)."""
+    parts = _STREAM.split(body)
+    odd = _ODD_SPACE.search(body) is not None
+    pieces: list[str] = []
+    tables: list[list[list[Cell]]] = []
+    rows = foot = None
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if part == ROW:  # ROW, the record, ROW_END
+            record = parts[i + 1]
+            row = _row_cells(record, odd)
+            if rows is not None:
+                (foot if record.startswith("f") else rows).append(row)
+            pieces.append(_row_line(row))
+            i += 3
+            continue
+        if part == TABLE:
+            rows, foot = [], []
+        elif part == TABLE_END:
+            if rows is not None:
+                tables.append(rows + foot)
+            rows = None
+        else:
+            pieces.append(part)
+        i += 1
+    return tables, _text_lines("".join(pieces))
+
+
+def _text_lines(text: str) -> str:
+    """The text's non-blank lines, each with its white space squashed."""
+    lines = (_squash(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _row_line(row: list[Cell]) -> str:
+    """The row as a line of text, `a | b | c |`, empty cells as a bare `|`; a line break alone when
+    every cell is empty (the row still ends the line before it)."""
+    if not any(text for text, _, _ in row):
+        return "\n"
+    return "\n" + " ".join(f"{text} |" if text else "|" for text, _, _ in row) + "\n"
+
+
+def _row_cells(record: str, odd: bool) -> list[Cell]:
+    """The (text, rowspan, colspan) of each cell of a row record (texts squashed by the walk, but
+    for white space it could not see when `odd`)."""
+    found = _CELL_RECORD.findall(record)
+    if odd:
+        found = [(rowspan, colspan, _squash(text)) for rowspan, colspan, text in found]
+    return [(text, _span(rowspan) if rowspan else 1, _span(colspan, _MAX_COLSPAN) if colspan else 1)
+            for rowspan, colspan, text in found]
 
 
 def _squash(text: str) -> str:
-    """Collapse white space (incl. NBSP, U+3000) to one space and strip; drop zero-width chars."""
-    return " ".join(_ZERO_WIDTH.sub("", text).split())
-
-
-def _cell_text(cell: etree._Element) -> str:
-    """All text of a cell, inline runs joined as is (block marks already put in as spaces)."""
-    return _squash(etree.tostring(cell, method="text", encoding=str, with_tail=False))
-
-
-def _cells(tr: etree._Element) -> list[etree._Element]:
-    return [c for c in tr if c.tag in _CELLS]
-
-
-# --- tables -------------------------------------------------------------------------------
-
-def html_to_grids(doc: str) -> list[Grid]:
-    """One grid per leaf <table> (holding no other table), in document order.
-
-    Spans are expanded: the origin cell holds the text, positions a span covers are None, a
-    printed empty cell is "". Rows are padded with None to the widest row (no cell there)."""
-    root = _parse(doc)
-    if root is None:
-        return []
-    etree.strip_elements(root, *_SCRIPTS, with_tail=False)
-    return _grids(root)
-
-
-def html_to_grids_and_text(doc: str) -> tuple[list[Grid], str]:
-    """html_to_grids and html_to_text from one parse of the page (what parse() needs)."""
-    root = _parse(doc)
-    if root is None:
-        return [], ""
-    etree.strip_elements(root, *_INVISIBLE, with_tail=False)
-    return _grids(root), _text(root)
-
-
-def _grids(root: etree._Element) -> list[Grid]:
-    grids = []
-    for table in _leaf_tables(root):
-        _mark(table, _BLOCKS, " ")
-        grids.append(_expand(_table_rows(table)))
-    return grids
-
-
-def _leaf_tables(root: etree._Element) -> list[etree._Element]:
-    return [t for t in root.iter("table") if t.find(".//table") is None]
-
-
-def _table_rows(table: etree._Element) -> list[list[tuple[str, int, int]]]:
-    """Rows of (text, rowspan, colspan); <tfoot> rows go last, as browsers draw them."""
-    body, foot = [], []
-    for tr in table.iter("tr"):
-        row = [(_cell_text(c), _span(c.get("rowspan")), _span(c.get("colspan"), _MAX_COLSPAN))
-               for c in _cells(tr)]
-        (foot if tr.getparent().tag == "tfoot" else body).append(row)
-    return body + foot
+    """Collapse white space (incl. NBSP, U+3000) to one space and strip."""
+    return " ".join(text.split())
 
 
 _LEADING_INT = re.compile(r"\s*\+?(\d+)")
 
 
-def _span(value: str | None, cap: int | None = None) -> int:
+def _span(value: str, cap: int | None = None) -> int:
     """A span attribute as an int >= 1 (bad or zero values read as 1), at most `cap`."""
-    match = _LEADING_INT.match(value) if value else None
+    match = _LEADING_INT.match(value)
     n = max(int(match.group(1)), 1) if match else 1
     return min(n, cap) if cap else n
 
 
-_FREE = object()  # a grid position no cell has claimed yet
+# --- grids --------------------------------------------------------------------------------
+
+_FREE = object()  # a grid position no cell has claimed
 
 
-def _expand(rows: list[list[tuple[str, int, int]]]) -> Grid:
-    """Lay cells out on a grid: origin gets the text, covered positions None."""
-    grid: list[list] = [[] for _ in rows]
+def lay_out(rows: list[list[Cell]], limit: int = MAX_GRID_CELLS) -> tuple[Grid, int]:
+    """(grid, positions used): the cells of a table laid out row by row, the origin of a span
+    holding its text, the positions it covers None, a printed empty cell "".
+
+    A row ends at its last cell or covered position (rows are not padded to the widest). A
+    rowspan reaches at most the last row. Rows stop before the one that would take the grid
+    past `limit` positions."""
+    grid: Grid = []
+    used = 0
+    below: list[int] = []  # below[c]: how many of the next rows a span from above covers at column c
     for r, cells in enumerate(rows):
-        line, c = grid[r], 0
-        for text, rowspan, colspan in cells:
-            while c < len(line) and line[c] is not _FREE:
-                c += 1
-            if rowspan == colspan == 1 and c == len(line):  # the common case, no span
-                line.append(text)
-                c += 1
-                continue
-            for covered in grid[r : r + rowspan]:  # slicing clamps the rowspan to the table
-                _claim(covered, c, colspan)
-            line[c] = text
-            c += colspan
-    width = max(map(len, grid), default=0)
-    return [[None if v is _FREE else v for v in line] + [None] * (width - len(line)) for line in grid]
+        room = limit - used
+        if not below and all(rs == cs == 1 for _, rs, cs in cells):  # the common row: no span anywhere
+            line: list | None = [text for text, _, _ in cells] if len(cells) <= room else None
+        else:
+            line, below = _span_row(cells, below, len(rows) - r, room)
+        if line is None:
+            break
+        used += len(line)
+        grid.append(line)
+    return grid, used
 
 
-def _claim(line: list, start: int, colspan: int) -> None:
-    """Mark free positions start..start+colspan-1 of one row as covered (None)."""
-    if len(line) < start + colspan:
-        line.extend([_FREE] * (start + colspan - len(line)))
-    for i in range(start, start + colspan):
-        if line[i] is _FREE:
-            line[i] = None
+def _span_row(cells: list[Cell], below: list[int], rows_left: int, room: int) -> tuple[list | None, list[int]]:
+    """One row's line (None when it would be longer than `room`), and what its spans and those
+    from above cover of the rows after it."""
+    if len(below) > room:
+        return None, below
+    line = [None if n else _FREE for n in below]
+    after = [n - 1 if n > 1 else 0 for n in below]
+    c = 0
+    for text, rowspan, colspan in cells:
+        while c < len(line) and line[c] is not _FREE:
+            c += 1
+        end = c + colspan
+        if end > room:
+            return None, below
+        if end > len(line):
+            line.extend([_FREE] * (end - len(line)))
+        for i in range(c + 1, end):
+            if line[i] is _FREE:
+                line[i] = None
+        line[c] = text
+        down = min(rowspan, rows_left) - 1
+        if down > 0:
+            if end > len(after):
+                after.extend([0] * (end - len(after)))
+            for i in range(c, end):
+                after[i] = max(after[i], down)
+        c = end
+    while after and not after[-1]:
+        after.pop()
+    return [None if v is _FREE else v for v in line], after
+
+
+def html_to_grids(doc: str) -> list[Grid]:
+    """One grid per leaf <table> (holding no other table), in document order (see `lay_out`)."""
+    return read_html(doc).grids
 
 
 # --- text ---------------------------------------------------------------------------------
 
 def html_to_text(doc: str) -> str:
     """Visible text, one line per block; each table row (of a leaf table) as `a | b | c |`."""
-    root = _parse(doc)
-    if root is None:
-        return ""
-    etree.strip_elements(root, *_INVISIBLE, with_tail=False)
-    return _text(root)
-
-
-def _text(root: etree._Element) -> str:
-    for tr in [tr for tr in root.iter("tr") if tr.find(".//table") is None]:
-        _mark(tr, _BLOCKS, " ")
-        line = _row_line(tr)
-        tr.clear(keep_tail=True)
-        tr.text = line
-    _mark(root, _TEXT_LINES, "\n")
-    lines = (_squash(line) for line in "".join(root.itertext()).splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-def _row_line(tr: etree._Element) -> str:
-    """`a | b | c |`, empty cells as a bare `|`; "" when every cell is empty."""
-    texts = [_cell_text(c) for c in _cells(tr)]
-    if not any(texts):
-        return ""
-    return " ".join(f"{t} |" if t else "|" for t in texts)
-
-
-_HEAD_END = re.compile(r"</head\s*>", re.I)
+    return read_html(doc).text
 
 
 def html_title(doc: str) -> str | None:
-    """The <title> text, white space collapsed, or None when absent or empty."""
-    head_end = _HEAD_END.search(doc)
-    if head_end:  # parsing the head alone is enough in nearly every page, and much faster
-        title = _find_title(doc[: head_end.start()])
-        if title is not None:
-            return title or None
-    return _find_title(doc) or None
-
-
-def _find_title(doc: str) -> str | None:
-    """The first <title>'s squashed text ("" when empty), None when the page has none."""
-    root = _parse(doc)
-    title = None if root is None else root.find(".//title")
-    return None if title is None else _squash("".join(title.itertext()))
+    """The first <title>'s text, white space collapsed, or None when absent or empty."""
+    return read_html(doc).title

@@ -38,6 +38,10 @@ class UnsupportedFormat(ParseError):
     """The input is binary or a format no parser here reads."""
 
 
+class TooLarge(ParseError):
+    """Parts of the input past a size limit (a table's grid, a page's tables) left it unreadable."""
+
+
 class BadCells(ParseError):
     """Under the `fail` policy: cells that could not be read (undecided or unreadable)."""
 

@@ -122,9 +122,10 @@ def test_rowspan_in_middle_column_shifts_later_cells():
     assert only_grid(doc) == [["a", "b", "c"], ["d", None, "e"]]
 
 
-def test_short_rows_are_padded_with_none():
+def test_short_rows_end_at_their_last_cell():
+    # Rows are not padded to the widest: a position no cell reaches is simply not there.
     doc = page("<table><tr><td>x</td><td>y</td><td>z</td></tr><tr><td>1</td></tr></table>")
-    assert only_grid(doc) == [["x", "y", "z"], ["1", None, None]]
+    assert only_grid(doc) == [["x", "y", "z"], ["1"]]
 
 
 def test_only_leaf_tables_in_document_order():
@@ -169,7 +170,8 @@ def test_bad_rowspans_do_not_crash_and_stay_inside_the_table(value):
     grid = only_grid(doc)
     assert len(grid) == 3
     assert grid[0] == ["L", "1"]
-    assert all(len(row) == len(grid[0]) for row in grid)
+    assert [row[-1] for row in grid[1:]] == ["2", "3"]
+    assert all(len(row) <= len(grid[0]) for row in grid)
 
 
 def test_huge_rowspan_is_clamped_to_the_last_row():
@@ -210,7 +212,7 @@ def test_thead_tbody_tfoot_and_th():
 
 def test_all_empty_rows_are_kept():
     doc = page("<table><tr><td>a</td></tr><tr><td></td></tr><tr></tr></table>")
-    assert only_grid(doc) == [["a"], [""], [None]]
+    assert only_grid(doc) == [["a"], [""], []]
 
 
 def test_script_and_comments_in_cells_are_ignored():
@@ -276,6 +278,19 @@ def test_text_of_layout_tables_splits_outer_cells():
 def test_text_collapses_blank_lines_and_spaces():
     doc = page("<div>\n\n  a \u3000 b  \n</div><p></p><p>&nbsp;</p><div>c</div>")
     assert html_to_text(doc) == "a b\nc"
+
+
+def test_tables_and_rows_end_lines_even_when_empty():
+    doc = page("<span>a</span><table><tr><td>1</td></tr></table><span>b</span>"
+               "<div>c<table><tr><td></td></tr></table>d</div>")
+    assert html_to_text(doc).splitlines() == ["a", "1 |", "b", "c", "d"]
+
+
+def test_nested_tables_grids_and_text_in_document_order():
+    doc = page("<table><tr><td>外<table><tr><td>内</td><td rowspan=2>1</td></tr><tr><td>2</td></tr></table>"
+               "</td><td>尾</td></tr><tr><td>下</td></tr></table>")
+    assert html_to_grids(doc) == [[["内", "1"], ["2", None]]]
+    assert html_to_text(doc).splitlines() == ["外", "内 | 1 |", "2 |", "尾", "下 |"]
 
 
 def test_text_of_empty_document():
