@@ -13,6 +13,8 @@ import re
 import charset_normalizer
 from lxml import etree
 
+from parsers.model import ParseError
+
 Grid = list[list[str | None]]
 
 # --- decoding -----------------------------------------------------------------------------
@@ -107,6 +109,7 @@ _TEXT_LINES = (*_BLOCKS, "table", "caption", "tr", "td", "th", "thead", "tbody",
 _CELLS = frozenset({"td", "th"})
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _MAX_COLSPAN = 50
+MAX_GRID_CELLS = 500_000  # positions of one table's grid, spans expanded: far past any real report
 
 
 def _parse(doc: str) -> etree._Element | None:
@@ -203,10 +206,18 @@ def _span(value: str | None, cap: int | None = None) -> int:
 _FREE = object()  # a grid position no cell has claimed yet
 
 
+class TableTooLarge(ParseError):
+    """A table whose spans expand past MAX_GRID_CELLS positions (hostile or broken markup)."""
+
+
 def _expand(rows: list[list[tuple[str, int, int]]]) -> Grid:
     """Lay cells out on a grid: origin gets the text, covered positions None."""
     grid: list[list] = [[] for _ in rows]
+    budget = MAX_GRID_CELLS
     for r, cells in enumerate(rows):
+        budget -= sum(min(rowspan, len(rows) - r) * colspan for _, rowspan, colspan in cells)
+        if budget < 0:
+            raise TableTooLarge(f"a table's cells and spans cover over {MAX_GRID_CELLS:,} positions; not read")
         line, c = grid[r], 0
         for text, rowspan, colspan in cells:
             while c < len(line) and line[c] is not _FREE:
@@ -220,6 +231,8 @@ def _expand(rows: list[list[tuple[str, int, int]]]) -> Grid:
             line[c] = text
             c += colspan
     width = max(map(len, grid), default=0)
+    if width * len(grid) > MAX_GRID_CELLS:
+        raise TableTooLarge(f"a table of {len(grid):,} rows × {width:,} columns is over {MAX_GRID_CELLS:,} positions; not read")
     return [[None if v is _FREE else v for v in line] + [None] * (width - len(line)) for line in grid]
 
 
