@@ -27,7 +27,11 @@ from pipeline.cli.fetch import report as fetch_report
 from pipeline.collect.crawl import FetchSummary, SourcesError
 from pipeline.dataset.agencies import OverridesError
 from pipeline.dataset.export import FORMATS, ExportError
-from pipeline.engine.orchestrate import PipelineError, RunSummary, parse_file, run_pipeline
+from pipeline.dataset.release_dirs import DEFAULT_KEEP, ReleaseError
+from pipeline.engine.cache import CacheError
+from pipeline.engine.executors import EXECUTORS, ExecutorError
+from pipeline.engine.orchestrate import PipelineError, RunSummary, parse_files, run_pipeline
+from pipeline.engine.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Limits, default_jobs
 
 
 @click.command("parse", short_help="Print one JSON record per document (exit 1 if any could not be read).")
@@ -57,8 +61,7 @@ def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, ba
       2  usage error (no FILE, unknown option)
     """
     failed = False
-    for name in files:
-        report, _prov = parse_file(Path(name), max_bytes, source=name, bad_cells=bad_cells)
+    for report, _prov in parse_files(list(files), max_bytes, sources=list(files), bad_cells=bad_cells):
         failed = failed or report.error is not None
         write_utf8_line(json.dumps(report.to_record(), ensure_ascii=False, indent=2 if pretty else None))
     ctx.exit(EXIT_FAILED if failed else EXIT_OK)
@@ -71,44 +74,72 @@ def parse_command(ctx: click.Context, files: tuple[str, ...], max_bytes: int, ba
                    "README*, *.json and *.tmp are skipped. It must exist (else exit 2).")
 @click.option("--clean", "clean_dir", default="data/clean", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
-              help="Folder the dataset is written to, created if needed. Its tables and run.json are "
-                   "replaced, only once every new file has been written in full.")
+              help="Folder the dataset is published to, created if needed: each run writes a complete "
+                   "release in CLEAN/releases/<id>/ and then points CLEAN/current at it in one step.")
 @MAX_BYTES_OPTION
 @BAD_CELLS_OPTION
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="Write the tables in this format; repeat the option for both. Default: csv and parquet.")
 @EXCEL_OPTION
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Documents parsed at a time (worker processes). Default: the machine's cores "
+                   f"({default_jobs()} here). The tables are the same whatever the number.")
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="'local': bounded worker processes on this machine; 'dask': a dask.distributed cluster "
+                   "(needs the dask extra), see --scheduler.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --executor dask: the scheduler of an existing cluster (tcp://host:8786); without it "
+                   "a local cluster of --jobs workers is started. The workers must see --raw at the same path.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Parse every document again instead of taking unchanged ones (same bytes, same parser "
+                   "version, same --bad-cells) from the parse cache in CLEAN/.cache/.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT_S,
+              show_default=True, help="Seconds one document may take; past it its worker is replaced and the "
+                                      "document gets an error line.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Megabytes one document may use in its worker; past it the same.")
+@click.option("--keep", type=click.IntRange(min=1), default=DEFAULT_KEEP, show_default=True,
+              help="Releases kept in CLEAN/releases (the current one always).")
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress bar and no summary line. The lines of documents that could not be read "
                    "are still printed on stderr.")
 @fetch_options
 def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, formats: tuple[str, ...],
-                excel: bool, quiet: bool, sources: Path | None, **fetch_params: Any) -> None:
+                excel: bool, jobs: int | None, executor: str, scheduler: str | None, no_cache: bool,
+                timeout_s: float, memory_mb: int, keep: int, quiet: bool, sources: Path | None,
+                **fetch_params: Any) -> None:
     """Parse every document under --raw and write the dataset to --clean; with --sources, first
     crawl those sites into --raw (see `nianbao fetch --help`). One run at a time: the run holds
     RAW/.crawl/nianbao.lock, and a second run exits 75 at once.
 
     \b
-    Written to --clean, as <table>.csv (UTF-8) and <table>.parquet holding the same content:
+    Each run publishes a release: CLEAN/releases/<id>/ holds the complete dataset and CLEAN/current
+    points at it (switched in one step; the last --keep releases are kept). Every document is parsed
+    in a bounded worker (--timeout, --memory), --jobs at a time; unchanged documents come from the
+    parse cache (CLEAN/.cache/) unless --no-cache.
+
+    \b
+    Written to the release, as <table>.csv (UTF-8) and <table>.parquet holding the same content
+    (cells as Parquet only, unless --format csv alone):
       reports     one row per document: report_id (first 16 hex digits of its sha256), source,
                   sha256, size, format, template, year, agency, error, checks, warnings
       cells       one row per table cell: key (t3.granted.total, ...), value, raw (the printed
                   text), kind (number, blank, dash, none_text, derived, missing, undecided)
       t2, t3, t4  one row per report read, one column per cell over both templates (null where absent)
-    and run.json (what this run did: counts, errors, duplicates skipped). Each file is written to
-    a temporary file and renamed into place only when all are written, so an interrupted run leaves
-    the previous dataset whole. Documents with identical bytes are read once.
+    and run.json (what this run did: counts, errors, duplicates skipped), release.json, CHANGES.md.
+    An interrupted run leaves the previous release current; the next run removes its leftovers.
+    Documents with identical bytes are read once.
 
-    Prints one summary line on stdout ("N documents: P parsed, F failed, C with failed checks →
-    DIR"), one line per document that could not be read on stderr ("path: problem"), and a
-    progress bar on stderr when it is a terminal.
+    Prints one summary line on stdout ("N documents: P parsed, F failed, C with failed checks; R
+    read now, K from the cache → DIR"), one line per document (or folder) that could not be read on
+    stderr ("path: problem"), and a progress bar on stderr when it is a terminal.
 
     \b
     Exit status:
       0  every document was read (a report whose numbers do not add up is flagged in the
          data, in reports.failed_checks; it is not a failure of the run)
-      1  at least one document could not be read (the dataset is still written), or the
-         dataset could not be written
+      1  at least one document or folder could not be read (the dataset is still written), or
+         the dataset could not be written
       2  usage error (e.g. --raw does not exist, unknown --format, bad --sources file)
       75 another run holds the lock; nothing done
     """
@@ -116,9 +147,11 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
     with locked(raw_dir):
         fetched = _fetch(sources, raw_dir, fetch_params, show_bar, quiet) if sources else None
         try:
+            options = {"jobs": jobs, "executor": executor, "scheduler": scheduler, "use_cache": not no_cache,
+                       "keep": keep, "limits": Limits(timeout_s=timeout_s, memory_mb=memory_mb)}
             summary = _run(raw_dir, clean_dir, max_bytes, with_excel(formats or FORMATS, excel), show_bar,
-                           bad_cells)
-        except (PipelineError, ExportError, OverridesError, OSError) as exc:
+                           bad_cells, options)
+        except (PipelineError, ExportError, OverridesError, ReleaseError, CacheError, ExecutorError, OSError) as exc:
             _fail(exc)
     for line in summary.errors:
         click.echo(line, err=True)
@@ -142,9 +175,10 @@ def _fetch(sources: Path, raw_dir: Path, params: dict[str, Any], show_bar: bool,
 
 
 def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...], show_bar: bool,
-         bad_cells: str = "null") -> RunSummary:
+         bad_cells: str = "null", options: dict[str, Any] | None = None) -> RunSummary:
+    options = options or {}
     if not show_bar:
-        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, bad_cells=bad_cells)
+        return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, bad_cells=bad_cells, **options)
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -153,6 +187,6 @@ def _run(raw_dir: Path, clean_dir: Path, max_bytes: int, formats: tuple[str, ...
 
     with logging_redirect_tqdm():
         return run_pipeline(raw_dir, clean_dir, max_bytes=max_bytes, formats=formats, progress=progress,
-                            bad_cells=bad_cells)
+                            bad_cells=bad_cells, **options)
 
 

@@ -19,9 +19,10 @@ BOOL = "boolean"
 
 WIDE_META = {"report_id": STRING, "agency": STRING, "year": INT, "template": STRING}
 
+# one row per cell: no report-level text repeated (agency, source, sha256 are in `reports`, by report_id)
 CELLS_SCHEMA = {
-    "report_id": STRING, "agency": STRING, "year": INT, "template": STRING, "table": STRING, "row_key": STRING, "column_key": STRING, "key": STRING, "value": FLOAT, "raw": STRING,
-    "kind": STRING, "source": STRING, "sha256": STRING,
+    "report_id": STRING, "year": INT, "template": STRING, "table": STRING, "row_key": STRING, "column_key": STRING,
+    "key": STRING, "value": FLOAT, "raw": STRING, "kind": STRING,
 }
 
 REPORTS_SCHEMA = {

@@ -1,0 +1,235 @@
+"""Build the dataset's tables out of core: reports arrive one at a time (already in the dataset's
+order), are turned into rows in small batches, validated, and appended to the table files at once,
+so memory holds one batch, never the corpus.
+
+Each batch goes through the same row functions as `records_to_frames` (pipeline.dataset.normalize)
+and the same checks (pipeline.dataset.validate), so a streamed dataset equals one built in memory.
+Only `agencies` (one row per agency) and `crosschecks` (across reports) are built at the end, the
+latter from the columns it needs, read back from comparable.parquet.
+
+Formats per table (README, "The dataset"): every table as Parquet; as CSV too, except `cells`
+(92% of the CSV output, the table people query rather than open), written as CSV only when CSV
+is the one format asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from parsers.model import Report
+from parsers.templates import T3_COLUMNS
+from pipeline.dataset.agencies import Agency, AgencyResolver, load_overrides
+from pipeline.dataset.crossyear import NARRATIVE_MEASURES, crosschecks
+from pipeline.dataset.datapackage import datapackage
+from pipeline.dataset.derive import comparable_frame
+from pipeline.dataset.errors import DatasetInvalid, ExportError
+from pipeline.dataset.normalize import Item, cell_rows, report_id_of, report_row, source_of, wide_row
+from pipeline.dataset.schema import COMPARABLE_META, REPORTS_SCHEMA, SCHEMAS, frame, frame_of
+
+PARQUET_ONLY = ("cells",)
+BATCH_DOCS = 400
+BATCH_CELLS = 60_000
+EXCEL = "excel"
+
+
+def table_formats(name: str, formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats a table is written in: Parquet-first for the big `cells` table."""
+    if name in PARQUET_ONLY and "parquet" in formats:
+        return ("parquet",)
+    return formats
+
+
+class TableBuilder:
+    """add(report, provenance) in the dataset's order; finish() writes the last tables and datapackage.json."""
+
+    def __init__(self, out_dir: str | os.PathLike[str], formats: tuple[str, ...] = ("csv", "parquet"),
+                 overrides: str | os.PathLike[str] | None = None, validate: bool = True) -> None:
+        self.out = Path(out_dir)
+        self.formats = formats
+        self.validate = validate
+        self.resolver = AgencyResolver(load_overrides(overrides))
+        self.counts: dict[str, int] = {}
+        self._batch: list[Item] = []
+        self._batch_cells = 0
+        self._writers: dict[tuple[str, str], _TableWriter] = {}
+        self._ids: set[str] = set()
+        self._agencies: dict[str, Agency] = {}
+        self._years: dict[str, list[int]] = {}
+        self._reports_per_agency: Counter[str] = Counter()
+
+    def add(self, report: Report, prov: dict[str, Any]) -> None:
+        self._batch.append((report, prov))
+        self._batch_cells += 0 if report.error else len(report.cells)
+        if len(self._batch) >= BATCH_DOCS or self._batch_cells >= BATCH_CELLS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._batch:
+            return
+        items, self._batch, self._batch_cells = self._batch, [], 0
+        agencies = {report_id_of(it): self._resolve(it) for it in items}
+        read = [it for it in items if it[0].error is None]
+        frames = {"reports": frame_of([report_row(it, agencies) for it in items], REPORTS_SCHEMA),
+                  "cells": frame([row for it in read for row in cell_rows(it)], "cells")}
+        for table in ("t2", "t3", "t4"):
+            frames[table] = frame([wide_row(it, table) for it in read], table)
+        comparable = comparable_frame(frames)
+        ids = frames["reports"].set_index("report_id")["agency_id"]
+        comparable["agency_id"] = comparable["report_id"].map(ids).astype(COMPARABLE_META["agency_id"])
+        frames["comparable"] = comparable
+        self._check(frames)
+        for name, table in frames.items():
+            self._append(name, table)
+
+    def _resolve(self, item: Item) -> Agency | None:
+        agency = self.resolver.resolve(item[0].agency, source_of(item))
+        if agency is None:
+            return None
+        aid = agency.agency_id
+        if aid not in self._agencies or agency.region.source == "override":
+            self._agencies[aid] = agency
+        self._reports_per_agency[aid] += 1
+        years = self._years.setdefault(aid, [])
+        if item[0].year is not None:
+            years.append(item[0].year)
+        return agency
+
+    def _check(self, frames: dict[str, pd.DataFrame]) -> None:
+        ids = frames["reports"]["report_id"].dropna()
+        again = set(ids) & self._ids
+        if again or ids.duplicated().any():
+            raise DatasetInvalid(f"dataset not written, the previous one stays: reports.report_id: "
+                                 f"{sorted(again or set(ids[ids.duplicated()]))[0]!r} is not unique")
+        self._ids.update(ids)
+        if self.validate:
+            _validate(frames)
+
+    def _append(self, name: str, table: pd.DataFrame) -> None:
+        self.counts[name] = self.counts.get(name, 0) + len(table)
+        for fmt in table_formats(name, self.formats):
+            key = (name, fmt)
+            if key not in self._writers:
+                self._writers[key] = _TableWriter(self.out / f"{name}.{'csv' if fmt == EXCEL else fmt}", fmt)
+            self._writers[key].write(table)
+
+    def finish(self) -> dict[str, int]:
+        """Write agencies, crosschecks, close every table, write datapackage.json; the row counts."""
+        self.flush()
+        for name in ("reports", "cells", "t2", "t3", "t4", "comparable"):
+            if name not in self.counts:  # no document at all: the empty table, with its columns
+                self._append(name, frame([], name))
+        agencies = frame(self._agency_rows(), "agencies")
+        checks = self._crosschecks()
+        if self.validate:
+            _validate({"agencies": agencies, "crosschecks": checks})
+        self._append("agencies", agencies)
+        self._append("crosschecks", checks)
+        for writer in self._writers.values():
+            writer.close()
+        self._write_datapackage()
+        return {name: self.counts[name] for name in SCHEMAS}
+
+    def abort(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+    def _agency_rows(self) -> list[dict[str, Any]]:
+        return [{"agency_id": aid, "name": a.name, "spellings": " | ".join(sorted(self.resolver.spellings[aid])),
+                 "province": a.region.province, "city": a.region.city, "county": a.region.county,
+                 "region_source": a.region.source, "first_year": min(self._years[aid], default=None),
+                 "last_year": max(self._years[aid], default=None), "reports": self._reports_per_agency[aid]}
+                for aid, a in sorted(self._agencies.items())]
+
+    def _crosschecks(self) -> pd.DataFrame:
+        """From the columns the checks read: comparable's carry and narrative measures, reports' narrative."""
+        for (name, _fmt), writer in self._writers.items():
+            if name in ("comparable", "reports"):
+                writer.close()
+        needed = sorted({*COMPARABLE_META, *(f"t3.{row}.{c}" for row in ("carried_forward", "carried_over")
+                                            for c in T3_COLUMNS),
+                         *(col for cols in NARRATIVE_MEASURES.values() for col in cols)})
+        comparable = _read_columns(self.out, "comparable", [c for c in SCHEMAS["comparable"] if c in needed])
+        reports = _read_columns(self.out, "reports", ["report_id", "narrative"])
+        return crosschecks(comparable, reports)
+
+    def _write_datapackage(self) -> None:
+        fmt = "parquet" if self.formats == ("parquet",) else "csv"
+        package = datapackage(list(SCHEMAS), fmt, excel=EXCEL in self.formats)
+        for resource in package["resources"]:
+            if table_formats(resource["name"], self.formats) == ("parquet",) and fmt != "parquet":
+                for key in ("mediatype", "encoding", "profile"):
+                    resource.pop(key, None)
+                resource |= {"path": f"{resource['name']}.parquet", "format": "parquet"}
+        write_json(self.out / "datapackage.json", package)
+
+
+def _validate(frames: dict[str, pd.DataFrame]) -> None:
+    from pipeline.dataset.validate import table_problems  # pandera is slow to import: only when writing
+
+    problems = [p for name, table in frames.items() for p in table_problems(name, table)]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DatasetInvalid(f"dataset not written, the previous one stays: {problems[0]}{more}")
+
+
+def _read_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:
+    """Some columns of a table just written (Parquet, or CSV when that is the only format)."""
+    path = folder / f"{name}.parquet"
+    schema = {c: SCHEMAS[name][c] for c in columns}
+    if path.exists():
+        return pd.read_parquet(path, columns=columns, engine="pyarrow").astype(schema)
+    return pd.read_csv(folder / f"{name}.csv", usecols=columns, dtype=schema, keep_default_na=False,
+                       na_values=[""], encoding="utf-8-sig")[columns]
+
+
+class _TableWriter:
+    """One table file, appended batch by batch (Parquet row groups, or CSV lines)."""
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path, self.fmt = path, fmt
+        self._parquet: pq.ParquetWriter | None = None
+        self._fh: IO[bytes] | None = None
+        self._closed = False
+
+    def write(self, table: pd.DataFrame) -> None:
+        try:
+            if self.fmt == "parquet":
+                arrow = pa.Table.from_pandas(table, preserve_index=False)
+                if self._parquet is None:
+                    self._parquet = pq.ParquetWriter(self.path, arrow.schema)
+                self._parquet.write_table(arrow)
+                return
+            header = self._fh is None
+            if self._fh is None:
+                self._fh = open(self.path, "xb")  # noqa: SIM115 - closed in close()
+            table.to_csv(self._fh, index=False, header=header, lineterminator="\n",
+                         encoding="utf-8-sig" if self.fmt == EXCEL and header else "utf-8")
+        except OSError as exc:
+            raise ExportError(f"{self.path}: cannot write: {exc.strerror or exc}") from exc
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._fh is not None:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
