@@ -168,6 +168,7 @@ class TableBuilder:
                 for key in ("mediatype", "encoding", "profile"):
                     resource.pop(key, None)
                 resource |= {"path": f"{resource['name']}.parquet", "format": "parquet"}
+                package["profile"] = "data-package"  # not every resource is a CSV any more
         write_json(self.out / "datapackage.json", package)
 
 

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 SKIPPED_SUFFIXES = (".json", ".tmp", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".lock")
 _HASH_CHUNK = 1 << 20
+DEFAULT_LIMITS = Limits()
 
 Progress = Callable[[list[Path]], Iterable[Path]]
 
@@ -173,7 +174,7 @@ def source_for(path: Path, root: str | os.PathLike[str] | None) -> str:
 
 def parse_file(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, *,
                root: str | os.PathLike[str] | None = None, source: str | None = None,
-               bad_cells: str = "null", limits: Limits = Limits()) -> tuple[Report, dict]:
+               bad_cells: str = "null", limits: Limits = DEFAULT_LIMITS) -> tuple[Report, dict]:
     """Read and parse one file in a bounded worker. Never raises for a bad or unreadable file."""
     return next(parse_files([path], max_bytes, root=root, sources=None if source is None else [source],
                             bad_cells=bad_cells, limits=limits))
@@ -181,7 +182,7 @@ def parse_file(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES, *,
 
 def parse_files(paths: Iterable[str | os.PathLike[str]], max_bytes: int = MAX_BYTES, *,
                 root: str | os.PathLike[str] | None = None, sources: Iterable[str] | None = None,
-                bad_cells: str = "null", limits: Limits = Limits(), jobs: int = 1) -> Iterator[tuple[Report, dict]]:
+                bad_cells: str = "null", limits: Limits = DEFAULT_LIMITS, jobs: int = 1) -> Iterator[tuple[Report, dict]]:
     """(Report, provenance) for each file, in order, parsed by bounded workers (started once)."""
     paths = [Path(fs_path(p)) for p in paths]
     names = list(sources) if sources is not None else [printable(source_for(p, root)) for p in paths]
@@ -256,6 +257,8 @@ def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[s
         release_id, building = start_release(clean)
         try:
             counts = _build(plan, opts, cache, summary, building, progress)
+            summary.errors = folder_errors + sorted(summary.errors[len(folder_errors):], key=_path_order)
+            summary.release_id = release_id
             _describe_release(clean, building, release_id, opts, summary, counts, started, raw_dir)
             summary.release_id = release_id
             publish(clean, building, release_id, keep=opts.keep)
@@ -319,7 +322,7 @@ def _build(plan: list[Doc], opts: RunOptions, cache: ParseCache | None, summary:
            progress: Progress | None) -> dict[str, int]:
     builder = TableBuilder(building, opts.formats)
     try:
-        for doc, report, prov in read_in_order(plan, opts, cache, summary, progress):
+        for _doc, report, prov in read_in_order(plan, opts, cache, summary, progress):
             tally(summary, report, prov)
             builder.add(report, prov)
         return builder.finish()
@@ -394,6 +397,11 @@ def _previous_reports(previous: Path | None) -> int | None:
         return int(json.loads((previous / "run.json").read_text(encoding="utf-8"))["tables"]["reports"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _path_order(line: str) -> tuple[str, ...]:
+    """Error lines in the order of the files' paths (as the folder is listed)."""
+    return tuple(line.split(": ", 1)[0].split("/"))
 
 
 def _utc(seconds: float) -> str:

@@ -58,8 +58,8 @@ def default_jobs() -> int:
 class WorkerPool:
     """`jobs` bounded workers; `map_ordered` parses tasks and yields the results in task order."""
 
-    def __init__(self, jobs: int = 1, limits: Limits = Limits(), run: Callable[[Task], Result] = run_task) -> None:
-        self.jobs, self.limits, self.run = max(1, jobs), limits, run
+    def __init__(self, jobs: int = 1, limits: Limits | None = None, run: Callable[[Task], Result] = run_task) -> None:
+        self.jobs, self.limits, self.run = max(1, jobs), limits or Limits(), run
         self._ctx = _context()
         self._idle: list[_Worker] = []
         self.replaced = 0
