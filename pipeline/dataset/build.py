@@ -15,11 +15,13 @@ is the one format asked for.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -31,12 +33,14 @@ from pipeline.dataset.crossyear import NARRATIVE_MEASURES, crosschecks
 from pipeline.dataset.datapackage import datapackage
 from pipeline.dataset.derive import comparable_frame
 from pipeline.dataset.errors import DatasetInvalid, ExportError
-from pipeline.dataset.normalize import Item, cell_rows, report_id_of, report_row, source_of, wide_row
+from pipeline.dataset.normalize import Item, report_id_of, report_row, source_of
 from pipeline.dataset.schema import COMPARABLE_META, REPORTS_SCHEMA, SCHEMAS, frame, frame_of
 
+log = logging.getLogger(__name__)
+
 PARQUET_ONLY = ("cells",)
-BATCH_DOCS = 400
-BATCH_CELLS = 60_000
+BATCH_DOCS = 1000
+BATCH_CELLS = 200_000
 EXCEL = "excel"
 
 
@@ -78,9 +82,9 @@ class TableBuilder:
         agencies = {report_id_of(it): self._resolve(it) for it in items}
         read = [it for it in items if it[0].error is None]
         frames = {"reports": frame_of([report_row(it, agencies) for it in items], REPORTS_SCHEMA),
-                  "cells": frame([row for it in read for row in cell_rows(it)], "cells")}
+                  "cells": cells_frame(read)}
         for table in ("t2", "t3", "t4"):
-            frames[table] = frame([wide_row(it, table) for it in read], table)
+            frames[table] = wide_frame(read, table)
         comparable = comparable_frame(frames)
         ids = frames["reports"].set_index("report_id")["agency_id"]
         comparable["agency_id"] = comparable["report_id"].map(ids).astype(COMPARABLE_META["agency_id"])
@@ -170,6 +174,46 @@ class TableBuilder:
                 resource |= {"path": f"{resource['name']}.parquet", "format": "parquet"}
                 package["profile"] = "data-package"  # not every resource is a CSV any more
         write_json(self.out / "datapackage.json", package)
+
+
+def cells_frame(items: list[Item]) -> pd.DataFrame:
+    """The cells table of these reports, built column by column (the rows of normalize.cell_rows)."""
+    columns: dict[str, list[Any]] = {name: [] for name in SCHEMAS["cells"]}
+    for item in items:
+        report = item[0]
+        n = len(report.cells)
+        columns["report_id"] += [report_id_of(item)] * n
+        columns["year"] += [report.year] * n
+        columns["template"] += [report.template or None] * n
+        for cell in report.cells:
+            columns["table"].append(cell.table or None)
+            columns["row_key"].append(cell.row or None)
+            columns["column_key"].append(cell.col or None)
+            columns["key"].append(f"{cell.table}.{cell.key}")
+            columns["value"].append(None if cell.value is None else float(cell.value))
+            columns["raw"].append(None if cell.raw is None else (str(cell.raw) or None))
+            columns["kind"].append(cell.kind or None)
+    return pd.DataFrame({name: pd.array(values, dtype=SCHEMAS["cells"][name]) for name, values in columns.items()},
+                        columns=list(SCHEMAS["cells"]))
+
+
+def wide_frame(items: list[Item], table: str) -> pd.DataFrame:
+    """One row per report, one column per cell of `table` (the rows of normalize.wide_row), in a float matrix."""
+    schema = SCHEMAS[table]
+    index = {name: i for i, name in enumerate(c for c in schema if c.startswith(f"{table}."))}
+    values = np.full((len(items), len(index)), np.nan)
+    for row, item in enumerate(items):
+        for cell in item[0].table(table):
+            col = index.get(f"{table}.{cell.key}")
+            if col is None:
+                log.warning("%s: %s cell %r is not a canonical key; kept in cells only", source_of(item), table, cell.key)
+            elif cell.value is not None:
+                values[row, col] = float(cell.value)
+    meta = {"report_id": [report_id_of(it) for it in items], "agency": [it[0].agency or None for it in items],
+            "year": [it[0].year for it in items], "template": [it[0].template or None for it in items]}
+    columns = {name: pd.array(data, dtype=schema[name]) for name, data in meta.items()}
+    columns |= {name: pd.array(values[:, i], dtype=schema[name]) for name, i in index.items()}
+    return pd.DataFrame(columns, columns=list(schema))
 
 
 def _validate(frames: dict[str, pd.DataFrame]) -> None:

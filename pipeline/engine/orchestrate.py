@@ -15,6 +15,7 @@ The tables are the same whatever the number of workers or the executor.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -22,6 +23,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,14 @@ from pipeline.dataset.release_dirs import (
     remove_leftovers,
     start_release,
 )
-from pipeline.engine.cache import CACHE_DIR, CACHE_FILE, ParseCache, parser_version, record_key
+from pipeline.engine.cache import (
+    CACHE_DIR,
+    CACHE_FILE,
+    ParseCache,
+    parser_version,
+    record_key,
+    source_version,
+)
 from pipeline.engine.document import (  # noqa: F401 - re-exported: the run's one-document helpers
     MAX_BYTES,
     FileRefused,
@@ -87,12 +96,16 @@ class RunSummary:
     cached: int = 0
     workers_replaced: int = 0
     release_id: str | None = None
+    unchanged: bool = False  # the inputs are those of the current release: it stays, nothing written
     errors: list[str] = field(default_factory=list)
     rejected: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def line(self, clean_dir: str | os.PathLike[str]) -> str:
         dup = f", {self.duplicates} duplicates skipped" if self.duplicates else ""
+        if self.unchanged:
+            return (f"{self.documents} documents: {self.parsed} parsed, {self.failed} failed, {self.checks_failed} "
+                    f"with failed checks{dup}; nothing changed, release {self.release_id} stays → {clean_dir}")
         return (f"{self.documents} documents: {self.parsed} parsed, {self.failed} failed, "
                 f"{self.checks_failed} with failed checks{dup}; {self.fresh} read now, {self.cached} from the "
                 f"cache → {clean_dir}")
@@ -254,12 +267,15 @@ def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[s
         if cache is not None:
             summary.notes.extend(cache.notes)
         plan = plan_documents(paths, root, opts, cache, summary)
+        fingerprint = inputs_fingerprint(plan, opts, folder_errors, summary.notes)
+        if opts.use_cache and _unchanged(clean, fingerprint, summary):
+            return summary
         release_id, building = start_release(clean)
         try:
             counts = _build(plan, opts, cache, summary, building, progress)
             summary.errors = folder_errors + sorted(summary.errors[len(folder_errors):], key=_path_order)
             summary.release_id = release_id
-            _describe_release(clean, building, release_id, opts, summary, counts, started, raw_dir)
+            _describe_release(clean, building, release_id, opts, summary, counts, started, raw_dir, fingerprint)
             summary.release_id = release_id
             publish(clean, building, release_id, keep=opts.keep)
         except BaseException:
@@ -373,7 +389,8 @@ def _parsed(doc: Doc, results: Iterator, opts: RunOptions, cache: ParseCache | N
 
 
 def _describe_release(clean: Path, building: Path, release_id: str, opts: RunOptions, summary: RunSummary,
-                      counts: dict[str, int], started: float, raw_dir: str | os.PathLike[str]) -> None:
+                      counts: dict[str, int], started: float, raw_dir: str | os.PathLike[str],
+                      fingerprint: str) -> None:
     """run.json, release.json and CHANGES.md of the new release (notes and shrink guard: issue-10 hooks)."""
     release_notes, check_shrink, _refused = release_hooks()
     previous = current_release(clean)
@@ -381,11 +398,63 @@ def _describe_release(clean: Path, building: Path, release_id: str, opts: RunOpt
     markdown, notes = release_notes(previous, building)
     run = {"raw": printable(str(raw_dir)), "formats": list(opts.formats), "max_bytes": opts.max_bytes,
            "bad_cells": opts.bad_cells, "jobs": opts.jobs or default_jobs(), "executor": opts.executor,
-           "parser_version": parser_version(), "tables": counts, "summary": summary.to_dict()}
+           "parser_version": parser_version(), "inputs": fingerprint, "tables": counts, "summary": summary.to_dict()}
     write_json(building / "run.json", run)
     write_json(building / "release.json", {"release_id": release_id, "created": _utc(time.time()),
                                            "started": _utc(started), "tables": counts} | notes)
     (building / "CHANGES.md").write_text(markdown, encoding="utf-8")
+
+
+def inputs_fingerprint(plan: list[Doc], opts: RunOptions, folder_errors: list[str], notes: list[str]) -> str:
+    """Everything the tables are made from: each document's source and bytes (or size and time when
+    it is not read), the parser and dataset code, the options, the agency overrides."""
+    import pipeline.dataset
+    from pipeline.dataset.agencies import DEFAULT_OVERRIDES
+
+    digest = hashlib.sha256()
+    for doc in plan:
+        if doc.sha256 is not None:
+            ident = doc.sha256
+        else:
+            try:
+                st = os.stat(doc.path)
+                ident = f"unread {st.st_size} {st.st_mtime_ns} {st.st_mode}"
+            except OSError as exc:
+                ident = f"unread {type(exc).__name__}"
+        digest.update(f"{doc.source}\0{ident}\n".encode("utf-8", "backslashreplace"))
+    digest.update(f"{parser_version()}\n{_dataset_version(Path(pipeline.dataset.__file__).parent)}\n".encode())
+    digest.update(repr((opts.record_options(), opts.formats, folder_errors, notes)).encode("utf-8", "backslashreplace"))
+    with contextlib.suppress(OSError):
+        digest.update(DEFAULT_OVERRIDES.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _dataset_version(folder: Path) -> str:
+    return source_version(folder)
+
+
+def _unchanged(clean: Path, fingerprint: str, summary: RunSummary) -> bool:
+    """True (and the summary of the run that made it) when the current release was made from exactly
+    these inputs: nothing is parsed or written, the current release stays."""
+    previous = current_release(clean)
+    if previous is None:
+        return False
+    try:
+        import json
+
+        run = json.loads((previous / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if run.get("inputs") != fingerprint or not isinstance(run.get("summary"), dict):
+        return False
+    before = run["summary"]
+    for name in ("parsed", "failed", "checks_failed", "warnings", "errors", "rejected", "notes"):
+        setattr(summary, name, before.get(name, getattr(summary, name)))
+    summary.cached = summary.documents - summary.duplicates
+    summary.release_id = before.get("release_id") or previous.resolve().name
+    summary.unchanged = True
+    return True
 
 
 def _previous_reports(previous: Path | None) -> int | None:

@@ -139,7 +139,10 @@ def test_run_with_the_default_folders(runner, tmp_path, monkeypatch):
     assert written == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet") if (n, f) != ("cells", "csv")]
                              + ["datapackage.json", "run.json", "release.json", "CHANGES.md"])
     again = runner.invoke(cli.main, ["run"])
-    assert again.stdout.endswith("; 0 read now, 3 from the cache → data/clean\n") and again.exit_code == 1
+    release = current(clean).resolve().name
+    assert again.stdout == (f"3 documents: 2 parsed, 1 failed, 0 with failed checks; nothing changed, release {release} "
+                            "stays → data/clean\n")
+    assert again.stderr == "empty.txt: empty file\n" and again.exit_code == 1
 
 
 def test_run_exits_0_when_every_document_was_read(runner, tmp_path):

@@ -75,7 +75,12 @@ def test_a_rerun_takes_unchanged_documents_from_the_cache_and_parses_only_new_on
     assert (first.fresh, first.cached) == (19, 0)
     tables = dataset_files(clean)
     again = run_pipeline(raw, clean, jobs=2)
-    assert (again.fresh, again.cached) == (0, 19) and dataset_files(clean) == tables
+    assert (again.fresh, again.cached, again.unchanged) == (0, 19, True) and dataset_files(clean) == tables
+    assert len(release_ids(clean)) == 1  # nothing changed: the current release stays, no new one
+    (raw / "g0001" / (next((raw / "g0001").iterdir()).name)).rename(raw / "g0001" / "renamed.txt")
+    renamed = run_pipeline(raw, clean, jobs=2)  # same bytes under another name: rebuilt from the cache
+    assert (renamed.fresh, renamed.cached, renamed.unchanged) == (0, 19, False) and len(release_ids(clean)) == 2
+    assert "renamed.txt" in set(load(clean)["reports"]["source"].str.split("/").str[-1])
     (raw / "new.html").write_bytes(sample_html("新增县", 2021))
     (raw / "g0000" / "junk.bin").write_bytes(sample_html("改过县", 2022))  # changed bytes
     added = run_pipeline(raw, clean, jobs=2)
