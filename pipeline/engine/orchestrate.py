@@ -262,6 +262,8 @@ def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[s
     superseded = {p.resolve() for p in superseded_paths(root)}  # old versions of a changed report: kept, not parsed
     paths = [p for p in paths if p.resolve() not in superseded]
     clean = Path(clean_dir)
+    if clean.is_dir():
+        remove_leftovers(clean)  # of a run killed earlier (one run at a time: the CLI holds the lock)
     cache = ParseCache(clean / CACHE_DIR / CACHE_FILE) if opts.use_cache else None
     try:
         if cache is not None:
