@@ -112,7 +112,6 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
     crawl those sites into --raw (see `nianbao fetch --help`). One run at a time: the run holds
     RAW/.crawl/nianbao.lock, and a second run exits 75 at once.
 
-    \b
     Each run publishes a release: CLEAN/releases/<id>/ holds the complete dataset and CLEAN/current
     points at it (switched in one step; the last --keep releases are kept). Every document is parsed
     in a bounded worker (--timeout, --memory), --jobs at a time; unchanged documents come from the

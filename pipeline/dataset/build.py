@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from parsers.model import Report
 from parsers.templates import T3_COLUMNS
 from pipeline.dataset.agencies import Agency, AgencyResolver, load_overrides
-from pipeline.dataset.crossyear import NARRATIVE_MEASURES, crosschecks
+from pipeline.dataset.crossyear import NARRATIVE_MEASURES, crosschecks, narrative_rows
 from pipeline.dataset.datapackage import datapackage
 from pipeline.dataset.derive import comparable_frame
 from pipeline.dataset.errors import DatasetInvalid, ExportError
@@ -39,8 +39,10 @@ from pipeline.dataset.schema import COMPARABLE_META, REPORTS_SCHEMA, SCHEMAS, fr
 log = logging.getLogger(__name__)
 
 PARQUET_ONLY = ("cells",)
-BATCH_DOCS = 1000
-BATCH_CELLS = 200_000
+_NARRATIVE_COLUMNS = {*COMPARABLE_META, "t3.carried_over.total",
+                      *(col for cols in NARRATIVE_MEASURES.values() for col in cols)}
+BATCH_DOCS = 500
+BATCH_CELLS = 100_000
 EXCEL = "excel"
 
 
@@ -68,6 +70,7 @@ class TableBuilder:
         self._agencies: dict[str, Agency] = {}
         self._years: dict[str, list[int]] = {}
         self._reports_per_agency: Counter[str] = Counter()
+        self._narrative: list[pd.DataFrame] = []  # narrative checks of each batch (small: a few per report)
 
     def add(self, report: Report, prov: dict[str, Any]) -> None:
         self._batch.append((report, prov))
@@ -90,6 +93,9 @@ class TableBuilder:
         comparable["agency_id"] = comparable["report_id"].map(ids).astype(COMPARABLE_META["agency_id"])
         frames["comparable"] = comparable
         self._check(frames)
+        rows = narrative_rows(comparable[[c for c in comparable.columns if c in _NARRATIVE_COLUMNS]],
+                              frames["reports"][["report_id", "narrative"]])
+        self._narrative.append(frame(rows, "crosschecks"))
         for name, table in frames.items():
             self._append(name, table)
 
@@ -153,16 +159,22 @@ class TableBuilder:
                 for aid, a in sorted(self._agencies.items())]
 
     def _crosschecks(self) -> pd.DataFrame:
-        """From the columns the checks read: comparable's carry and narrative measures, reports' narrative."""
+        """Narrative checks were made batch by batch (they need one report); the carry-over checks
+        need every report's carry columns only, read back from comparable. Sorted as crossyear sorts."""
         for (name, _fmt), writer in self._writers.items():
-            if name in ("comparable", "reports"):
+            if name == "comparable":
                 writer.close()
-        needed = sorted({*COMPARABLE_META, *(f"t3.{row}.{c}" for row in ("carried_forward", "carried_over")
-                                            for c in T3_COLUMNS),
-                         *(col for cols in NARRATIVE_MEASURES.values() for col in cols)})
+        needed = {*COMPARABLE_META, *(f"t3.{row}.{c}" for row in ("carried_forward", "carried_over") for c in T3_COLUMNS)}
         comparable = _read_columns(self.out, "comparable", [c for c in SCHEMAS["comparable"] if c in needed])
-        reports = _read_columns(self.out, "reports", ["report_id", "narrative"])
-        return crosschecks(comparable, reports)
+        carry = crosschecks(comparable, pd.DataFrame({"report_id": pd.Series([], dtype="string"),
+                                                      "narrative": pd.Series([], dtype="string")}))
+        del comparable
+        table = pd.concat([carry, *self._narrative], ignore_index=True) if self._narrative else carry
+        self._narrative = []
+        keys = pd.DataFrame({"a": table["agency_id"].fillna(""), "y": table["year"].fillna(0),
+                             "c": table["check"], "r": table["report_id"]})
+        order = keys.sort_values(["a", "y", "c", "r"], kind="stable").index
+        return table.loc[order].reset_index(drop=True).astype(SCHEMAS["crosschecks"])
 
     def _write_datapackage(self) -> None:
         fmt = "parquet" if self.formats == ("parquet",) else "csv"

@@ -24,7 +24,7 @@ class ExecutorError(Exception):
 
 class LocalExecutor:
     def __init__(self, jobs: int, limits: Limits) -> None:
-        self.pool = WorkerPool(jobs, limits)
+        self.pool = WorkerPool(jobs, limits, lean=True)
         self.jobs = jobs
 
     def map_ordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, Result]]:

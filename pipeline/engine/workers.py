@@ -58,9 +58,13 @@ def default_jobs() -> int:
 class WorkerPool:
     """`jobs` bounded workers; `map_ordered` parses tasks and yields the results in task order."""
 
-    def __init__(self, jobs: int = 1, limits: Limits | None = None, run: Callable[[Task], Result] = run_task) -> None:
+    def __init__(self, jobs: int = 1, limits: Limits | None = None, run: Callable[[Task], Result] = run_task,
+                 lean: bool = False) -> None:
+        """lean: start the workers from a small server process that imported only the parsers
+        (forkserver), not from this process: a run's own process holds pandas and the tables, and
+        every forked worker would carry (and, touching it, copy) that memory."""
         self.jobs, self.limits, self.run = max(1, jobs), limits or Limits(), run
-        self._ctx = _context()
+        self._ctx = _context(lean)
         self._idle: list[_Worker] = []
         self.replaced = 0
 
@@ -140,8 +144,12 @@ def _take(source: Iterator[Task], pending: deque[Task], queue: deque[Task], wind
         queue.append(task)
 
 
-def _context() -> Any:
+def _context(lean: bool = False) -> Any:
     methods = multiprocessing.get_all_start_methods()
+    if lean and "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(list(PRELOAD))
+        return ctx
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
 
 
@@ -242,9 +250,12 @@ def _run_guarded(run: Callable[[Task], Result], task: Task, limits: Limits) -> t
     return (report, prov), False
 
 
+PRELOAD = ("pipeline.engine.workers", "parsers.pdf", "pdfplumber", "parsers.docx", "docx")
+
+
 def _preload() -> None:
     """Import the parsing libraries once per worker (not once per document)."""
-    for module in ("parsers.pdf", "pdfplumber", "parsers.docx", "docx"):
+    for module in PRELOAD:
         try:
             __import__(module)
         except ImportError:

@@ -195,16 +195,17 @@ def test_a_corrupted_run_leaves_the_previous_dataset_untouched(tmp_path, monkeyp
     clean = tmp_path / "clean"
     run_pipeline(ROOT / "data" / "raw", clean)
     before = snapshot_tree(clean)
-    real = build.frame
+    real = build.wide_frame
 
-    def corrupted(rows, name):
-        table = real(rows, name)
+    def corrupted(items, name):
+        table = real(items, name)
         if name == "t4" and len(table):
             table.loc[0, "t4.review.total"] = -1.0
         return table
 
-    monkeypatch.setattr(build, "frame", corrupted)
-    result = CliRunner().invoke(cli.main, ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean)])
+    monkeypatch.setattr(build, "wide_frame", corrupted)
+    args = ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean), "--no-cache"]  # built again
+    result = CliRunner().invoke(cli.main, args)
     assert result.exit_code == 1
     assert result.stderr.startswith("nianbao: error: dataset not written, the previous one stays: t4.t4.review.total")
     assert result.stderr.count("\n") == 1
