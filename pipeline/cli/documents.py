@@ -27,7 +27,7 @@ from pipeline.cli.fetch import report as fetch_report
 from pipeline.collect.crawl import FetchSummary, SourcesError
 from pipeline.dataset.agencies import OverridesError
 from pipeline.dataset.export import FORMATS, ExportError
-from pipeline.dataset.release_dirs import DEFAULT_KEEP, ReleaseError
+from pipeline.dataset.release_dirs import DEFAULT_KEEP, ReleaseError, release_hooks
 from pipeline.engine.cache import CacheError
 from pipeline.engine.executors import EXECUTORS, ExecutorError
 from pipeline.engine.orchestrate import PipelineError, RunSummary, parse_files, run_pipeline
@@ -150,7 +150,8 @@ def run_command(raw_dir: Path, clean_dir: Path, max_bytes: int, bad_cells: str, 
                        "keep": keep, "limits": Limits(timeout_s=timeout_s, memory_mb=memory_mb)}
             summary = _run(raw_dir, clean_dir, max_bytes, with_excel(formats or FORMATS, excel), show_bar,
                            bad_cells, options)
-        except (PipelineError, ExportError, OverridesError, ReleaseError, CacheError, ExecutorError, OSError) as exc:
+        except (PipelineError, ExportError, OverridesError, ReleaseError, CacheError, ExecutorError, OSError,
+                release_hooks()[2]) as exc:
             _fail(exc)
     for line in summary.errors:
         click.echo(line, err=True)
