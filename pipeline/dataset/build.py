@@ -18,6 +18,7 @@ import json
 import logging
 import os
 from collections import Counter
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +31,7 @@ from parsers.model import Report
 from parsers.templates import T3_COLUMNS
 from pipeline.dataset.agencies import Agency, AgencyResolver, load_overrides
 from pipeline.dataset.crossyear import NARRATIVE_MEASURES, crosschecks, narrative_rows
-from pipeline.dataset.datapackage import datapackage
+from pipeline.dataset.datapackage import datapackage, field_spec
 from pipeline.dataset.derive import comparable_frame
 from pipeline.dataset.errors import DatasetInvalid, ExportError
 from pipeline.dataset.normalize import Item, report_id_of, report_row, source_of
@@ -229,12 +230,46 @@ def wide_frame(items: list[Item], table: str) -> pd.DataFrame:
 
 
 def _validate(frames: dict[str, pd.DataFrame]) -> None:
-    from pipeline.dataset.validate import table_problems  # pandera is slow to import: only when writing
+    """The checks of pipeline.dataset.validate (pandera). A batch that passes the same constraints
+    checked column-wise here (`_passes`) is not run through pandera; one that fails is, for its message."""
+    failing = {name: table for name, table in frames.items() if not _passes(name, table)}
+    if not failing:
+        return
+    from pipeline.dataset.validate import table_problems  # pandera is slow to import: only when needed
 
-    problems = [p for name, table in frames.items() for p in table_problems(name, table)]
+    problems = [p for name, table in failing.items() for p in table_problems(name, table)]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise DatasetInvalid(f"dataset not written, the previous one stays: {problems[0]}{more}")
+
+
+@cache
+def _constraints(name: str) -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    return tuple((col, str(pd.Series(dtype=dtype).dtype), field_spec(name, col).get("constraints", {}))
+                 for col, dtype in SCHEMAS[name].items())
+
+
+def _passes(name: str, table: pd.DataFrame) -> bool:
+    """True when the table meets every constraint pandera checks (columns, order, dtypes, required,
+    unique, enum, pattern as re.match, minimum, maximum; nulls pass the value checks)."""
+    rules = _constraints(name)
+    if list(table.columns) != [col for col, _, _ in rules]:
+        return False
+    for col, dtype, c in rules:
+        series = table[col]
+        if str(series.dtype) != dtype or (c.get("required") and series.isna().any()):
+            return False
+        values = series.dropna()
+        if c.get("unique") and values.duplicated().any():
+            return False
+        if values.empty:
+            continue
+        if ("enum" in c and not values.isin(c["enum"]).all()) or (
+                "pattern" in c and not values.str.match(c["pattern"]).all()):
+            return False
+        if ("minimum" in c and (values < c["minimum"]).any()) or ("maximum" in c and (values > c["maximum"]).any()):
+            return False
+    return True
 
 
 def _read_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:

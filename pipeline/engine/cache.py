@@ -23,6 +23,7 @@ import importlib.metadata
 import os
 import pickle
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterable
 from functools import cache
@@ -76,9 +77,10 @@ def record_key(sha256: str, options: dict[str, str], version: str | None = None)
 class ParseCache:
     """get/put Reports by key; file stat memo. Use as a context manager (commits on close)."""
 
-    def __init__(self, path: str | os.PathLike[str], commit_every: int = 200) -> None:
+    def __init__(self, path: str | os.PathLike[str], commit_every: int = 200, commit_seconds: float = 1.0) -> None:
         self.path = Path(path)
-        self.commit_every = commit_every
+        self.commit_every, self.commit_seconds = commit_every, commit_seconds
+        self._last_commit = time.monotonic()
         self.notes: list[str] = []
         self._pending = 0
         self._db = self._open()
@@ -149,10 +151,11 @@ class ParseCache:
         self._db.commit()
 
     def _tick(self) -> None:
+        """Commit every commit_every writes or commit_seconds: a killed run loses at most that much."""
         self._pending += 1
-        if self._pending >= self.commit_every:
+        if self._pending >= self.commit_every or time.monotonic() - self._last_commit >= self.commit_seconds:
             self._db.commit()
-            self._pending = 0
+            self._pending, self._last_commit = 0, time.monotonic()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
