@@ -125,8 +125,9 @@ class ParseCache:
             return None
         return _as_source(report, row[0], source) if isinstance(report, Report) else None
 
-    def put(self, key: str, report: Report) -> None:
-        blob = zlib.compress(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL), 3)
+    def put(self, key: str, report: Report, blob: bytes | None = None) -> None:
+        """Store the Report (or `blob`, the same Report already pickled and zlib-compressed)."""
+        blob = blob or zlib.compress(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL), 1)
         self._db.execute("insert or replace into records (key, source, report) values (?, ?, ?)",
                          (key, report.source, blob))
         self._tick()

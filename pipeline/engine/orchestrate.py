@@ -203,6 +203,7 @@ def parse_files(paths: Iterable[str | os.PathLike[str]], max_bytes: int = MAX_BY
              for i, (p, name) in enumerate(zip(paths, names, strict=True)))
     with WorkerPool(jobs, limits) as pool:
         for _task, (report, prov) in pool.map_ordered(tasks):
+            prov.pop("blob", None)
             yield report, _with_id(prov)
 
 
@@ -382,11 +383,12 @@ def _parsed(doc: Doc, results: Iterator, opts: RunOptions, cache: ParseCache | N
                                         limits=opts.limits))
     else:
         _task, (report, prov) = next(results)
+    blob = prov.pop("blob", None)
     prov["source"] = doc.source
-    if report.error is not None:
-        report.error = error_line(report.error, doc.source)
+    if report.error is not None and not report.error.startswith(f"{doc.source}: "):
+        report.error, blob = error_line(report.error, doc.source), None
     if cache is not None and prov.get("sha256") and not prov.get("limit"):
-        cache.put(record_key(prov["sha256"], opts.record_options(), version), report)
+        cache.put(record_key(prov["sha256"], opts.record_options(), version), report, blob)
     return report, prov
 
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
 import sys
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -153,6 +155,11 @@ def _context(lean: bool = False) -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
 
 
+def pack(report: Report) -> bytes:
+    """A Report as the parse cache stores it (pickled, zlib level 1)."""
+    return zlib.compress(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
 def _no_prov(task: Task) -> dict[str, Any]:
     """Provenance of a document a limit stopped ("limit": not kept in the parse cache)."""
     return {"source": task.source, "sha256": None, "size_bytes": None, "limit": True}
@@ -183,8 +190,8 @@ class _Worker:
         """(the result, whether this worker must retire)."""
         self.done += 1
         try:
-            result, retire = self.conn.recv()
-            return result, retire
+            blob, prov, retire = self.conn.recv()
+            return (pickle.loads(zlib.decompress(blob)), prov | {"blob": blob}), retire
         except (EOFError, OSError):
             self.proc.join(GRACE_S)  # the pipe closes a moment before the process is gone
             return (Report(source=task.source, error=f"{task.source}: {_death(self.proc.exitcode, self.limits)}"),
@@ -228,10 +235,11 @@ def _serve(conn: Connection, limits: Limits, run: Callable[[Task], Result]) -> N
         result, retire = _run_guarded(run, task, limits)
         retire = retire or _rss() - start_rss > limits.memory_mb * (1 << 19)  # half the budget, in bytes
         try:
-            conn.send((result, retire))
+            report, prov = result
+            conn.send((pack(report), prov, retire))  # compressed in the worker: less to send, ready to cache
         except MemoryError:
-            conn.send(((Report(source=task.source, error=f"{task.source}: the result is over the "
-                              f"{limits.memory_mb} MB memory limit"), _no_prov(task)), True))
+            conn.send((pack(Report(source=task.source, error=f"{task.source}: the result is over the "
+                                  f"{limits.memory_mb} MB memory limit")), _no_prov(task), True))
         if retire:
             return
 
