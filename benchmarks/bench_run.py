@@ -187,15 +187,17 @@ def mb(n: float) -> str:
 def report(results: list[dict], jobs: int, hostile: dict | None) -> str:
     cores = os.cpu_count()
     lines = [f"machine: {cores} cores (os.cpu_count), {os.getloadavg()[0]:.1f} load at the end; --jobs {jobs}", "",
-             "| documents | cold --jobs 1 | cold --jobs N | speed-up | docs/s (N) | CPU s (N) | unchanged re-run | "
-             "re-run / cold | add 10: parsed | add 10 / cold | peak RSS tree (N) | peak RSS run process |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| documents | cold --jobs 1 | cold --jobs N | speed-up | cores obtained (1 / N) | docs/s (N) | CPU s (N) | "
+             "unchanged re-run | re-run / cold | add 10: parsed | add 10 / cold | peak RSS tree (N) | peak RSS run process |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         cold1, cold = r.get("cold1"), r["coldN"]
         speed = f"{cold1['wall'] / cold['wall']:.2f}×" if cold1 else "–"
+        # CPU seconds / wall seconds: how many cores the run got (a shared machine gives fewer than --jobs)
+        cores = (f"{cold1['cpu'] / cold1['wall']:.2f} / " if cold1 else "– / ") + f"{cold['cpu'] / cold['wall']:.2f}"
         lines.append(
             f"| {r['n']:,} | {cold1['wall']:.1f} s | " if cold1 else f"| {r['n']:,} | – | ")
-        lines[-1] += (f"{cold['wall']:.1f} s | {speed} | {r['n'] / cold['wall']:.0f} | {cold['cpu']:.0f} | "
+        lines[-1] += (f"{cold['wall']:.1f} s | {speed} | {cores} | {r['n'] / cold['wall']:.0f} | {cold['cpu']:.0f} | "
                       f"{r['rerun']['wall']:.1f} s | {r['rerun']['wall'] / r['fill']['wall']:.1%} | "
                       f"{r['add10']['fresh']} of {r['add10']['documents']:,} | {r['add10']['wall'] / r['fill']['wall']:.1%} | "
                       f"{mb(cold['rss_tree'])} | {mb(cold['rss_run'])} |")
