@@ -10,6 +10,7 @@ from parsers.model import BLANK, DASH, NONE_TEXT, NUMBER
 
 DASHES = frozenset({"—", "——", "-", "--", "/", "_", "\\", "–", "―", "一"})
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)\s*(万元|万|元|件|条|个|项|次|笔|家|宗)?$")
+MAX_DIGITS = 15  # more digits than any count or amount (and past what a float holds exactly)
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,14 @@ def is_value_text(text: str | None) -> bool:
     return t == "" or t in DASHES or t == "无" or bool(_NUMBER.match(t))
 
 
+def _check_length(digits: str, text: str) -> None:
+    if len(digits.replace(".", "")) > MAX_DIGITS:
+        raise UnreadableCell(f"number of over {MAX_DIGITS} digits: {text.strip()[:40]!r}")
+
+
 def read_count(text: str, signed: bool = False) -> Reading:
     if text.isdigit() and text.isascii():
+        _check_length(text, text)
         return Reading(int(text), NUMBER)
     t = clean_cell(text)
     if t == "":
@@ -54,6 +61,7 @@ def read_count(text: str, signed: bool = False) -> Reading:
     if not m or m.group(3) in ("万元", "万", "元"):
         raise UnreadableCell(f"not a count: {text.strip()!r}")
     sign, digits = m.group(1), m.group(2)
+    _check_length(digits, text)
     if sign == "-" and not signed:
         raise UnreadableCell(f"negative count: {text.strip()!r}")
     number = float(digits) if "." in digits else int(digits)
@@ -68,6 +76,7 @@ def read_money(text: str, default_unit: float) -> Reading:
     m = _NUMBER.match(t)
     if not m or m.group(1) == "-":
         raise UnreadableCell(f"not an amount: {text.strip()!r}")
+    _check_length(m.group(2), text)
     amount = float(m.group(2))
     unit = m.group(3)
     if unit in ("万元", "万"):

@@ -20,6 +20,12 @@ _PART = {
     MONEY: re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?(?:万元|元|万)?|—|/"),
 }
 MAX_READINGS = 400
+MAX_CELL_DIGITS = 15  # no printed count or amount is longer; a longer run is not a row of cells
+MAX_STEPS = 20_000  # cuts tried for one run: past this the run is left undecided, never guessed
+
+
+class _OverBudget(Exception):
+    """The search for readings went past MAX_STEPS."""
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,18 @@ def readings(chunks: list[str], shape: Shape, use_totals: bool, limit: int = MAX
     groups = {}
     if use_totals:
         groups = {col: (first, last) for first, last in shape.totals for col in range(first, last + 1)}
-    _extend(chunks, 0, 0, [], shape, groups, found, limit)
+    steps = [MAX_STEPS]
+    try:
+        _extend(chunks, 0, 0, [], shape, groups, found, limit, steps)
+    except _OverBudget:
+        return []  # too many cuts to tell: no reading is taken (the caller leaves the cells null)
     return found
 
 
-def _extend(chunks, ci, pos, parts, shape, groups, found, limit) -> None:
+def _extend(chunks, ci, pos, parts, shape, groups, found, limit, steps) -> None:
+    steps[0] -= 1
+    if steps[0] < 0:
+        raise _OverBudget
     if len(found) > limit:
         return
     col = len(parts)
@@ -69,9 +82,9 @@ def _extend(chunks, ci, pos, parts, shape, groups, found, limit) -> None:
         parts.append(chunk[pos:end])
         if group is None or _total_fits(parts, group, shape.width, left):
             if end == len(chunk):
-                _extend(chunks, ci + 1, 0, parts, shape, groups, found, limit)
+                _extend(chunks, ci + 1, 0, parts, shape, groups, found, limit, steps)
             else:
-                _extend(chunks, ci, end, parts, shape, groups, found, limit)
+                _extend(chunks, ci, end, parts, shape, groups, found, limit, steps)
         parts.pop()
 
 
@@ -105,7 +118,7 @@ def _ends(chunk: str, pos: int, kind: str, parts: list[str], group: tuple[int, i
         stop = pos
         while stop < len(chunk) and chunk[stop].isdigit():
             stop += 1
-        return list(range(pos + 1, stop + 1))
+        return list(range(pos + 1, min(stop, pos + MAX_CELL_DIGITS) + 1))
     pattern = _PART[kind]
     return [end for end in range(pos + 1, len(chunk) + 1) if pattern.fullmatch(chunk, pos, end)]
 
@@ -128,6 +141,8 @@ def solve(run: str, shape: Shape) -> list[tuple[str, ...]]:
     inside a number (a stray space) leaves no reading, the run is read again without it.
     """
     chunks = chunks_of(run)
+    if sum(map(len, chunks)) > shape.width * MAX_CELL_DIGITS:
+        return []  # longer than any row of real cells (and its sums would overflow a float)
     if len(chunks) == shape.width and all(_PART[k].fullmatch(c) for k, c in zip(shape.kinds, chunks, strict=True)):
         return [tuple(chunks)]  # every cell printed apart: nothing to cut
     if sum(map(len, chunks)) == shape.width and all(_PART[COUNT].fullmatch(ch) for ch in "".join(chunks)):

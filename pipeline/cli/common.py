@@ -66,6 +66,14 @@ BAD_CELLS_OPTION = click.option(
          "counts the report as one that could not be read (its error counts the cells by kind).")
 
 
+GLUED_OPTION = click.option(
+    "--glued", type=click.Choice(["strict", "assume-filled"]), default="strict", show_default=True,
+    help="Digits glued together in page text (行政许可215…): 'strict' states a cell only when every "
+         "reading the text allows (blank cells included) gives it, else null with kind 'undecided'; "
+         "'assume-filled' takes the reading with no blank cell where that decides it, marked with kind "
+         "'assumed' in the data and in the warnings (a guess: never the default).")
+
+
 def _max_bytes_option() -> Callable[[Callable], Callable]:
     # the engine's limit is read when a command that uses it is loaded, not by `nianbao --help`
     from pipeline.engine.orchestrate import MAX_BYTES

@@ -22,6 +22,7 @@ from pipeline.dataset.crosswalk import (
 )
 from pipeline.dataset.schema import BOOL, DATE, FLOAT, INT, SCHEMAS, TIMESTAMP, column_keys, column_name
 from pipeline.dataset.sections import SECTIONS_DESCRIPTION, SECTIONS_FIELDS
+from pipeline.dataset.twins import DATASET_KINDS
 
 T3_COLUMN_LABELS = {"natural_person": "自然人", "commercial": "商业企业", "research": "科研机构",
                     "social_welfare": "社会公益组织", "legal_service": "法律服务机构", "other_org": "其他（法人或其他组织）",
@@ -69,7 +70,7 @@ OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
         "amount": {"description": "The money read, in 元, for the money cells (t2.procurement.amount, "
                                   "t2.fees.amount); null for counts", "unit": "元"},
         "raw": {"description": "The printed text of the cell"},
-        "kind": {"description": "What the printed cell was", "constraints": {"required": True, "enum": list(CELL_KINDS)}},
+        "kind": {"description": "What the printed cell was", "constraints": {"required": True, "enum": [*CELL_KINDS, *DATASET_KINDS]}},
         "page": {"description": "PDF: the page the cell's row was read from (1 = first); null for other formats",
                  "constraints": {"minimum": 1}},
         "label": {"description": "The row label as printed (its group labels first, ' / '-separated); null where "
@@ -82,6 +83,12 @@ OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
         "format": {"description": "Format sniffed from the bytes (html, text, markdown, pdf…)"},
         "published": {"description": "Publication date (生成日期/发布日期… as printed)"},
         "index_no": {"description": "索引号 of the page"},
+        "agency_printed": {"description": "The 发布机构 as printed, where the agency was taken from the title instead "
+                                          "(the printed one named a website, a bare office, or a fragment of the title's)"},
+        "twin_of": {"description": "The report_id of the kept rendering of the same report (the HTML page and its "
+                                   "PDF attachment, say): this one is out of t2, t3, t4 and comparable, its cells "
+                                   "completed the kept one (pipeline.dataset.twins)",
+                    "constraints": {"pattern": "^[0-9a-f]{16}$"}},
         "url": {"description": "The URL the document was fetched from (after redirects); null if not crawled"},
         "parent_url": {"description": "The page that linked it (the report page of an attachment, the listing "
                                       "page of a report page); null if not crawled"},
@@ -113,8 +120,10 @@ OTHER_FIELDS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "crosschecks": {
         "check_name": {"description": "carry_over (last year's 结转下年度 = this year's 上年结转, every column), "
-                                 "one_report_per_year, or narrative.<key> (a number in the prose = the tables)",
-                  "constraints": {"required": True, "pattern": "^(carry_over|one_report_per_year|narrative\\.[a-z_]+)$"}},
+                                 "one_report_per_year, narrative.<key> (a number in the prose = the tables), or twin (a cell two "
+                                 "renderings of one report print differently)",
+                  "constraints": {"required": True,
+                                  "pattern": "^(carry_over|one_report_per_year|twin|narrative\\.[a-z_]+)$"}},
         "other_report_id": {"description": "The report compared with (last year's, or the one kept)",
                             "constraints": {"pattern": HEX16}},
         "ok": {"description": "true: adds up; false: does not; null: a value is null"},

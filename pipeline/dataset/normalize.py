@@ -144,8 +144,8 @@ def _value(key: str, value: Any) -> int | float | None:
 
 
 def cell_rows(item: Item) -> Iterable[dict[str, Any]]:
-    report, prov = item
-    meta = _meta(item) | {"source": source_of(item), "sha256": prov.get("sha256")}
+    report, _prov = item
+    meta = {"report_id": report_id_of(item), "year": report.year, "template": report.template}
     for cell in report.cells:
         key = f"{cell.table}.{cell.key}"
         money = is_money(key)
@@ -171,6 +171,18 @@ def wide_row(item: Item, table: str) -> dict[str, Any]:
     return row
 
 
+MAX_WARNINGS = 50  # shown in reports.warnings; warnings_count keeps the true count
+MAX_WARNING_CHARS = 400
+
+
+def joined_warnings(warnings: list[str]) -> str:
+    """' | '-joined, at most MAX_WARNINGS of at most MAX_WARNING_CHARS each, then how many more."""
+    shown = [w if len(w) <= MAX_WARNING_CHARS else w[: MAX_WARNING_CHARS - 1] + "…" for w in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        shown.append(f"… and {len(warnings) - MAX_WARNINGS} more warnings")
+    return " | ".join(shown)
+
+
 def _rule_name(check: dict[str, Any]) -> str:
     return str(check.get("rule", "")).split(":", 1)[0].strip()
 
@@ -187,14 +199,15 @@ def report_row(item: Item, agencies: dict[str, Agency | None]) -> dict[str, Any]
     return {
         "report_id": report_id_of(item), "source": source_of(item), "sha256": prov.get("sha256"),
         "size_bytes": prov.get("size_bytes"), "format": report.format, "template": report.template,
-        "year": report.year, "agency": report.agency, "agency_id": agency.agency_id if agency else None,
+        "year": report.year, "agency": report.agency, "agency_printed": getattr(report, "agency_printed", None),
+        "agency_id": agency.agency_id if agency else None,
         "published": published,
         "index_no": report.index_no, **{k: prov.get(k) for k in PROVENANCE_SCHEMA}, "error": report.error,
         "checks_passed": sum(1 for c in report.checks if c.get("ok") is True),
         "checks_failed": len(failed),
         "failed_checks": ";".join(_rule_name(c) for c in failed),
         "warnings_count": len(warnings),
-        "warnings": " | ".join(warnings),
+        "warnings": joined_warnings(warnings),
         "extra_rows": None if report.error else json.dumps(report.extra_rows, ensure_ascii=False, default=str),
         "narrative": json.dumps(narrative, ensure_ascii=False, sort_keys=True) if narrative else None,
     }

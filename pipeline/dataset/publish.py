@@ -80,18 +80,13 @@ class PublishError(Exception):
 
 
 def publish_dir(clean_dir: str | os.PathLike[str]) -> Path:
-    """The folder of the dataset that load(clean_dir) reads: the current release when clean_dir has
-    one (`current` link, else the `CURRENT` file naming releases/<id>), else clean_dir itself."""
-    clean = Path(clean_dir)
-    current = clean / "current"
-    if current.is_dir():
-        return current.resolve()
-    named = clean / "CURRENT"
-    if named.is_file():
-        release = clean / "releases" / named.read_text(encoding="utf-8").strip()
-        if release.is_dir():
-            return release
-    return clean
+    """The folder of the dataset that load(clean_dir) reads (its current release, where it has one)."""
+    from pipeline.dataset.loader import DatasetMissing, dataset_folder
+
+    try:
+        return dataset_folder(clean_dir).resolve()
+    except DatasetMissing:
+        return Path(clean_dir)
 
 
 def publish(frames: dict[str, pd.DataFrame], target_dir: str | os.PathLike[str],

@@ -57,7 +57,7 @@ def warning_kind(text: str) -> str:
 
 def quality_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = (failed_rows(frames["reports"]) + check_rows(frames["reports"]) + cross_rows(frames["crosschecks"])
-            + warning_rows(frames["reports"]) + cell_rows(frames["cells"]) + agency_rows(frames["agencies"]))
+            + warning_rows(frames["reports"]) + cell_rows(frames["cells"], frames["reports"]) + agency_rows(frames["agencies"]))
     return pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMNS)
 
 
@@ -108,9 +108,10 @@ def warning_rows(reports: pd.DataFrame) -> list[dict[str, Any]]:
     return _tally(pairs, "warnings")
 
 
-def cell_rows(cells: pd.DataFrame) -> list[dict[str, Any]]:
+def cell_rows(cells: pd.DataFrame, reports: pd.DataFrame) -> list[dict[str, Any]]:
     odd = cells[cells["kind"] != NUMBER]
-    pairs = list(zip(odd["kind"].astype(str), (odd["source"].fillna("") + " " + odd["key"].fillna("")), strict=True))
+    source = odd["report_id"].map(reports.set_index("report_id")["source"]).astype("string")  # cells name no source
+    pairs = list(zip(odd["kind"].astype(str), (source.fillna("") + " " + odd["key"].fillna("")), strict=True))
     return _tally(pairs, "cells")
 
 

@@ -29,10 +29,11 @@ TIMESTAMP = "datetime64[ms, UTC]"  # fetch times, whole seconds, UTC
 
 WIDE_META = {"report_id": STRING, "agency": STRING, "year": INT, "template": STRING}
 
+# one row per cell: no report-level text repeated (agency, source, sha256 are in `reports`, by report_id)
 CELLS_SCHEMA = {
-    "report_id": STRING, "agency": STRING, "year": INT, "template": STRING, "table_key": STRING,
-    "row_key": STRING, "column_key": STRING, "key": STRING, "value": INT, "amount": FLOAT, "raw": STRING,
-    "kind": STRING, "page": INT, "label": STRING, "header": STRING, "source": STRING, "sha256": STRING,
+    "report_id": STRING, "year": INT, "template": STRING, "table_key": STRING, "row_key": STRING,
+    "column_key": STRING, "key": STRING, "value": INT, "amount": FLOAT, "raw": STRING, "kind": STRING,
+    "page": INT, "label": STRING, "header": STRING,
 }
 
 PROVENANCE_SCHEMA = {
@@ -42,8 +43,8 @@ PROVENANCE_SCHEMA = {
 
 REPORTS_SCHEMA = {
     "report_id": STRING, "source": STRING, "sha256": STRING, "size_bytes": INT, "format": STRING,
-    "template": STRING, "year": INT, "agency": STRING, "agency_id": STRING, "published": DATE,
-    "index_no": STRING, **PROVENANCE_SCHEMA,
+    "template": STRING, "year": INT, "agency": STRING, "agency_printed": STRING, "agency_id": STRING,
+    "published": DATE, "index_no": STRING, **PROVENANCE_SCHEMA, "twin_of": STRING,
     "error": STRING, "checks_passed": INT, "checks_failed": INT, "failed_checks": STRING,
     "warnings_count": INT, "warnings": STRING, "extra_rows": STRING, "narrative": STRING,
 }

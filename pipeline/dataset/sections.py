@@ -96,3 +96,19 @@ def _match_key(row: dict[str, Any]) -> str:
 
 def _none(value: Any) -> Any:
     return None if value is pd.NA or (isinstance(value, float) and pd.isna(value)) else value
+
+
+def sections_of(report_id: str, report: Report, agency_id: str | None, year: int | None,
+                previous: tuple[str, Report] | None) -> list[dict[str, Any]]:
+    """The section rows of one report, each compared with the same section of `previous` (the same
+    agency's report of the year before, when there is one)."""
+    rows = section_rows([(report_id, report)])
+    before = {_match_key(r): r["text"] for r in section_rows([previous])} if previous is not None else {}
+    for row in rows:
+        row["agency_id"], row["year"] = agency_id, year
+        text = before.get(_match_key(row))
+        if text is not None:
+            row["previous_report_id"] = previous[0]
+            row["similarity_previous"] = score = similarity(text, row["text"])
+            row["repeats_previous"] = None if score is None else score >= REPEAT_THRESHOLD
+    return rows

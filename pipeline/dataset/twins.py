@@ -42,6 +42,7 @@ TWIN_FORMATS = ("html", "text", "markdown", "pdf", "docx", "doc")
 DATASET_KINDS = (*(f"twin_{fmt}" for fmt in TWIN_FORMATS), TWIN_CONFLICT, LAST_YEAR)
 TWIN_AGREEMENT = 0.9  # share of the cells both read that must agree for two readings to be twins
 MIN_COMMON = 10  # fewer cells read by both: too little to tell twins from two different reports
+MIN_NONZERO = 3  # non-zero cells that must agree when some cells do not
 _OPEN = (MISSING, UNREADABLE, UNDECIDED)
 
 
@@ -155,8 +156,11 @@ def are_twins(a: Report, b: Report) -> bool:
     common = sa.keys() & sb.keys()
     if len(common) < MIN_COMMON:
         return False
-    agree = sum(1 for k in common if sa[k].value == sb[k].value)
-    return agree >= TWIN_AGREEMENT * len(common)
+    agreeing = [k for k in common if sa[k].value == sb[k].value]
+    if len(agreeing) < TWIN_AGREEMENT * len(common):
+        return False
+    # tables of zeros agree whatever the report: a disagreement needs real numbers agreeing beside it
+    return len(agreeing) == len(common) or sum(1 for k in agreeing if sa[k].value) >= MIN_NONZERO
 
 
 def reading_rank(report: Report) -> tuple[int, int, int]:

@@ -15,6 +15,7 @@ from pipeline.cli import documents
 from pipeline.dataset.export import ExportError
 from pipeline.dataset.normalize import SCHEMAS
 from tests.conftest import sample_html
+from tests.release import current
 
 
 @pytest.fixture
@@ -129,11 +130,19 @@ def test_run_with_the_default_folders(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli.main, ["run"])
     assert result.exit_code == 1
-    assert result.stdout == "3 documents: 2 parsed, 1 failed, 0 with failed checks → data/clean\n"
+    assert result.stdout == ("3 documents: 2 parsed, 1 failed, 0 with failed checks; 3 read now, 0 from the cache "
+                             "→ data/clean\n")
     assert result.stderr == "empty.txt: empty file\n"
-    written = sorted(p.name for p in (tmp_path / "data" / "clean").iterdir())
-    assert written == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet")]
-                             + ["codebook.csv", "datapackage.json", "run.json", "CHANGES.md", "release.json"])
+    clean = tmp_path / "data" / "clean"
+    assert sorted(p.name for p in clean.iterdir()) == [".cache", "CURRENT", "current", "releases"]
+    written = sorted(p.name for p in current(clean).iterdir())
+    assert written == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet") if (n, f) != ("cells", "csv")]
+                             + ["codebook.csv", "datapackage.json", "run.json", "release.json", "CHANGES.md"])
+    again = runner.invoke(cli.main, ["run"])
+    release = current(clean).resolve().name
+    assert again.stdout == (f"3 documents: 2 parsed, 1 failed, 0 with failed checks; nothing changed, release {release} "
+                            "stays → data/clean\n")
+    assert again.stderr == "empty.txt: empty file\n" and again.exit_code == 1
 
 
 def test_run_exits_0_when_every_document_was_read(runner, tmp_path):
@@ -143,8 +152,8 @@ def test_run_exits_0_when_every_document_was_read(runner, tmp_path):
                                       "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("2 documents: 2 parsed, 0 failed") and result.stderr == ""
-    assert sorted(p.suffix for p in clean.iterdir()) == [".csv"] * (len(SCHEMAS) + 1) + [".json"] * 3 + [".md"]
-    run = json.loads((clean / "run.json").read_text(encoding="utf-8"))
+    assert sorted(p.suffix for p in current(clean).iterdir()) == [".csv"] * (len(SCHEMAS) + 1) + [".json"] * 3 + [".md"]
+    run = json.loads((current(clean) / "run.json").read_text(encoding="utf-8"))
     assert run["summary"]["parsed"] == 2 and run["formats"] == ["csv"]
 
 
@@ -180,7 +189,7 @@ def test_run_export_failure_is_one_line_and_exit_1(runner, tmp_path, monkeypatch
     def fail(*args, **kwargs):
         raise ExportError("out/cells.csv: cannot write: No space left on device")
 
-    monkeypatch.setattr("pipeline.engine.orchestrate.write_frames", fail)
+    monkeypatch.setattr("pipeline.dataset.build._TableWriter.write", fail)
     result = runner.invoke(cli.main, ["run", "--raw", str(tmp_path / "data" / "raw"), "--clean", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert result.stderr == "nianbao: error: out/cells.csv: cannot write: No space left on device\n"

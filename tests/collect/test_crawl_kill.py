@@ -19,6 +19,7 @@ from pipeline.collect.crawl import CrawlOptions, fetch_urls
 from pipeline.collect.fetch import FetchOptions
 from pipeline.engine.orchestrate import iter_documents, run_pipeline
 from tests.conftest import sample_html
+from tests.release import current
 from tests.sites.fakeweb import FakeSite, Resp, html, links
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +85,6 @@ def test_a_crawl_killed_mid_way_resumes_with_nothing_lost_or_doubled(tmp_path, k
 
     clean = tmp_path / "clean"
     result = run_pipeline(raw, clean, formats=("csv",))
-    reports = pd.read_csv(clean / "reports.csv")
+    reports = pd.read_csv(current(clean) / "reports.csv")
     assert result.failed == 0 and result.duplicates == 0
     assert len(reports) == len(YEARS) and sorted(reports["year"]) == list(YEARS)

@@ -12,6 +12,7 @@ from pipeline.collect.archive import CHANGED, NEW, NOT_MODIFIED, Archive, FetchR
 from pipeline.collect.provenance import ProvenanceUnavailable, crawled_sources, provenance_lookup
 from pipeline.dataset.export import read_frames
 from pipeline.dataset.reasons import rejection_reason
+from pipeline.dataset.release_dirs import current_release
 from pipeline.engine.orchestrate import run_pipeline
 from tests.conftest import sample_html
 
@@ -95,7 +96,7 @@ def test_the_run_puts_the_provenance_in_reports_and_errors_name_the_url(crawled,
     raw, docs = crawled
     (raw / "local.html").write_bytes(sample_html("望川县水利局", 2022))
     summary = run_pipeline(raw, tmp_path / "clean", formats=("parquet",))
-    reports = read_frames(tmp_path / "clean")["reports"].set_index("report_id")
+    reports = read_frames(current_release(tmp_path / "clean"))["reports"].set_index("report_id")
     current = reports.loc[sha(docs["v2"])[:16]]
     assert (current["url"], current["parent_url"], current["site"], current["etag"]) == (PAGE, LIST, "青禾县", '"v2"')
     assert str(current["first_fetched"].tz) == "UTC" and current["first_fetched"] <= current["last_fetched"]
@@ -107,5 +108,5 @@ def test_the_run_puts_the_provenance_in_reports_and_errors_name_the_url(crawled,
     assert summary.errors == [pdf["error"]] and summary.failed == 1
     plain = pdf["error"].replace(f"{PDF} ({docs['pdf_path']}):", f"{docs['pdf_path']}:")
     assert summary.rejected == {rejection_reason(plain, docs["pdf_path"]): 1}  # the URL does not change the reason
-    package = (tmp_path / "clean" / "datapackage.json").read_text(encoding="utf-8")
+    package = (current_release(tmp_path / "clean") / "datapackage.json").read_text(encoding="utf-8")
     assert f'"path": "{LIST}"' in package and '"title": "青禾县"' in package

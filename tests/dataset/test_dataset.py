@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +18,12 @@ from pipeline import DatasetInvalid, DatasetMissing, load, run_pipeline
 from pipeline.dataset.crosswalk import comparable_keys
 from pipeline.dataset.export import read_frames, write_frames
 from pipeline.dataset.normalize import SCHEMAS, records_to_frames
+from pipeline.dataset.twins import DATASET_KINDS
+from tests.release import current
 from tests.synth import SHAPES, make_report
 
 ROOT = Path(__file__).resolve().parents[2]
+
 NO_OVERRIDES = "/nonexistent/overrides.csv"
 
 
@@ -29,7 +33,7 @@ def sample_run(tmp_path_factory):
     clean = tmp_path_factory.mktemp("clean")
     summary = run_pipeline(ROOT / "data" / "raw", clean)
     assert summary.parsed >= 9 and summary.failed == 0
-    return clean
+    return current(clean)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -103,8 +107,8 @@ def test_the_run_writes_every_table_and_a_datapackage_that_frictionless_validate
     import frictionless
 
     names = {p.name for p in sample_run.iterdir()}
-    assert {f"{t}.{f}" for t in SCHEMAS for f in ("csv", "parquet")} | {
-        "codebook.csv", "datapackage.json", "run.json", "CHANGES.md", "release.json"} == names
+    tables = {f"{t}.{f}" for t in SCHEMAS for f in ("csv", "parquet") if (t, f) != ("cells", "csv")}  # cells: Parquet-first
+    assert tables | {"codebook.csv", "datapackage.json", "run.json", "release.json", "CHANGES.md"} == names
     report = frictionless.validate(sample_run / "datapackage.json")
     assert report.valid, report.flatten(["type", "note"])[:5]
 
@@ -118,7 +122,7 @@ def test_the_datapackage_describes_every_column_with_units_and_allowed_values(sa
         assert list(fields) == list(SCHEMAS[name])
         assert all(f["description"] for f in fields.values())
     cells = {f["name"]: f for f in resources["cells"]["schema"]["fields"]}
-    assert cells["kind"]["constraints"]["enum"] == list(parsers.model.CELL_KINDS)
+    assert cells["kind"]["constraints"]["enum"] == [*parsers.model.CELL_KINDS, *DATASET_KINDS]
     assert cells["template"]["constraints"]["enum"] == ["2019", "2021"]
     t2 = {f["name"]: f for f in resources["t2"]["schema"]["fields"]}
     assert t2["t2_procurement_amount"]["unit"] == "元" and t2["t2_fees_amount"]["unit"] == "元"
@@ -146,12 +150,13 @@ def test_parquet_in_pandas_and_duckdb_gives_the_numbers_of_the_csv(sample_run):
     import duckdb
 
     csv, parquet = read_frames(sample_run, "csv"), read_frames(sample_run, "parquet")
-    for name in SCHEMAS:
+    assert list(csv) == [n for n in SCHEMAS if n != "cells"]  # cells is Parquet-first
+    for name in csv:
         pd.testing.assert_frame_equal(csv[name], parquet[name])
     con = duckdb.connect()
     for name in ("t3", "comparable", "cells"):
         duck = con.execute(f"select * from read_parquet('{sample_run / (name + '.parquet')}') order by report_id").df()
-        ours = csv[name].sort_values("report_id", kind="stable").reset_index(drop=True)
+        ours = csv.get(name, parquet[name]).sort_values("report_id", kind="stable").reset_index(drop=True)
         numeric = [c for c, t in SCHEMAS[name].items() if t in ("Float64", "Int64")]
         assert duck[numeric].astype("Float64").equals(ours[numeric].astype("Float64")), name
     total = con.execute(f"select sum(t3_new_received_total) from read_parquet('{sample_run / 't3.parquet'}')")
@@ -187,24 +192,33 @@ def test_a_corrupted_run_leaves_the_previous_dataset_untouched(tmp_path, monkeyp
     from click.testing import CliRunner
 
     from pipeline import cli
-    from pipeline.engine import orchestrate
+    from pipeline.dataset import build
 
     clean = tmp_path / "clean"
     run_pipeline(ROOT / "data" / "raw", clean)
-    before = snapshot(clean)
-    real = orchestrate.records_to_frames
+    before = snapshot_tree(clean)
+    real = build.wide_frame
 
-    def corrupted(items):
-        frames = real(items)
-        frames["t4"].loc[0, "t4_review_total"] = -1
-        return frames
+    def corrupted(items, name):
+        table = real(items, name)
+        if name == "t4" and len(table):
+            table.loc[0, "t4_review_total"] = -1
+        return table
 
-    monkeypatch.setattr(orchestrate, "records_to_frames", corrupted)
-    result = CliRunner().invoke(cli.main, ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean)])
+    monkeypatch.setattr(build, "wide_frame", corrupted)
+    args = ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean), "--no-cache"]  # built again
+    result = CliRunner().invoke(cli.main, args)
     assert result.exit_code == 1
     assert result.stderr.startswith("nianbao: error: dataset not written, the previous one stays: t4.t4_review_total")
     assert result.stderr.count("\n") == 1
-    assert snapshot(clean) == before
+    assert snapshot_tree(clean) == before
+
+
+def snapshot_tree(clean: Path) -> dict[str, bytes]:
+    """Every file of the releases and the current pointer (not the parse cache, which keeps what it parsed)."""
+    files = {p.relative_to(clean).as_posix(): p.read_bytes() for p in sorted((clean / "releases").rglob("*"))
+             if p.is_file()}
+    return files | {"CURRENT": (clean / "CURRENT").read_bytes(), "current": str(os.readlink(clean / "current")).encode()}
 
 
 # ---------------------------------------------------------------- load
@@ -233,9 +247,11 @@ def test_run_with_excel_writes_the_csv_with_a_bom_and_the_same_content(tmp_path,
 
     assert with_excel(FORMATS, True) == ("excel", "parquet") and with_excel(FORMATS, False) == FORMATS
     run_pipeline(ROOT / "data" / "raw", tmp_path, formats=with_excel(FORMATS, True))
-    assert all((tmp_path / f"{n}.csv").read_bytes().startswith(b"\xef\xbb\xbf") for n in SCHEMAS)
-    assert not (sample_run / "cells.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    descriptor = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
-    assert {r["encoding"] for r in descriptor["resources"]} == {"utf-8-sig"}
-    for name, frame in read_frames(tmp_path, "csv").items():
+    excel = current(tmp_path)
+    csv_tables = [n for n in SCHEMAS if n != "cells"]  # cells: Parquet only beside Parquet
+    assert all((excel / f"{n}.csv").read_bytes().startswith(b"\xef\xbb\xbf") for n in csv_tables)
+    assert not (sample_run / "reports.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    descriptor = json.loads((excel / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r.get("encoding") for r in descriptor["resources"] if r["name"] != "cells"} == {"utf-8-sig"}
+    for name, frame in read_frames(excel, "csv").items():
         pd.testing.assert_frame_equal(frame, read_frames(sample_run, "csv")[name])

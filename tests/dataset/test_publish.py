@@ -14,6 +14,7 @@ from pipeline import load, run_pipeline
 from pipeline.cli.publish import publish_command
 from pipeline.dataset import publish as pub
 from pipeline.dataset.publish import PublishError, publish, publish_dir
+from tests.release import current
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +28,7 @@ def published(tmp_path_factory):
     assert result.exit_code == 0, result.output
     assert {Path(line.split()[-1]).name for line in result.stderr.splitlines()} == {
         "nianbao.db", "nianbao.metadata.json", "nianbao.xlsx"}
-    return clean, load(clean)
+    return current(clean), load(clean)  # published beside the tables of the current release
 
 
 def connect(clean: Path) -> sqlite3.Connection:

@@ -22,6 +22,7 @@ from pipeline.dataset.releases import (
     release_notes,
     reports_count,
 )
+from tests.release import current  # noqa: E402
 from tests.synth import SHAPES, make_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,26 +120,26 @@ def test_an_empty_raw_folder_leaves_the_published_dataset_and_exits_1(tmp_path):
     empty.mkdir()
     first = runner.invoke(cli.main, ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean), "-q"])
     assert first.exit_code == 0, first.output
-    published = snapshot(clean)
+    published = snapshot(current(clean))
     first_id = json.loads(published["release.json"])["id"]
     refused = runner.invoke(cli.main, ["run", "--raw", str(empty), "--clean", str(clean)])
     assert refused.exit_code == 1 and refused.stdout == ""
     assert refused.stderr == ("nianbao: error: not published: this run has 0 reports, 9 fewer than the 9 of the "
                               "current release (over 10%); the current release stays (--allow-shrink publishes "
                               "it anyway)\n")
-    assert snapshot(clean) == published
+    assert snapshot(current(clean)) == published and current(clean).resolve().name == first_id
     again = runner.invoke(cli.main, ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean), "-q"])
     assert again.exit_code == 0
-    notes = (clean / "CHANGES.md").read_text(encoding="utf-8")
+    notes = (current(clean) / "CHANGES.md").read_text(encoding="utf-8")
     assert f"Compared with release {first_id}" in notes and "| reports added | 0 |" in notes
     forced = runner.invoke(cli.main, ["run", "--raw", str(empty), "--clean", str(clean), "--allow-shrink", "-q"])
-    assert forced.exit_code == 0 and reports_count(clean) == 0
-    assert "## Reports removed (9)" in (clean / "CHANGES.md").read_text(encoding="utf-8")
+    assert forced.exit_code == 0 and reports_count(current(clean)) == 0
+    assert "## Reports removed (9)" in (current(clean) / "CHANGES.md").read_text(encoding="utf-8")
 
 
 def test_the_licence_is_settable_from_the_command_line(tmp_path):
     result = CliRunner().invoke(cli.main, ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(tmp_path),
                                            "--format", "csv", "--licence", "https://example.org/terms", "-q"])
     assert result.exit_code == 0
-    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    package = json.loads((current(tmp_path) / "datapackage.json").read_text(encoding="utf-8"))
     assert package["licenses"] == [{"path": "https://example.org/terms", "title": "https://example.org/terms"}]

@@ -18,6 +18,7 @@ from parsers import parse
 from pipeline.engine import orchestrate
 from pipeline.engine.isolate import parse_isolated
 from tests.parsers.test_shapes import cell_problems
+from tests.release import current
 from tests.synth import make_report
 from tests.synth_docs import render_docx, render_pdf
 
@@ -64,7 +65,7 @@ def test_a_crashing_parser_process_is_this_documents_error(monkeypatch):
     assert report.error is not None and report.error.startswith("doc.pdf: parser process died (SIGKILL")
 
 
-def test_the_pipeline_isolates_pdf_docx_and_doc_but_not_html(monkeypatch):
+def test_the_pipeline_parses_every_format_in_a_bounded_worker(monkeypatch):
     calls = []
     def spy_isolated(raw, source, **kwargs):
         calls.append(source)
@@ -74,7 +75,7 @@ def test_the_pipeline_isolates_pdf_docx_and_doc_but_not_html(monkeypatch):
     for name, raw in (("a.pdf", render_pdf(make_report("2021", 1))), ("b.docx", render_docx(make_report("2019", 1))),
                       ("c.html", b"<html><body><p>x</p></body></html>"), ("d.doc", b"\xd0\xcf\x11\xe0" + b"\0" * 600)):
         orchestrate.parse_bytes(raw, name)
-    assert calls == ["a.pdf", "b.docx", "d.doc"]
+    assert calls == ["a.pdf", "b.docx", "c.html", "d.doc"]
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
@@ -85,4 +86,4 @@ def test_the_run_reads_pdf_and_docx_from_the_raw_archive(tmp_path, fmt):
     (raw_dir / f"report.{fmt}").write_bytes(render_pdf(report) if fmt == "pdf" else render_docx(report))
     summary = orchestrate.run_pipeline(tmp_path / "raw", tmp_path / "clean", formats=("csv",))
     assert (summary.documents, summary.parsed, summary.failed) == (1, 1, 0)
-    assert (tmp_path / "clean" / "reports.csv").read_text("utf-8").count(f"report.{fmt}") == 1
+    assert (current(tmp_path / "clean") / "reports.csv").read_text("utf-8").count(f"report.{fmt}") == 1

@@ -18,7 +18,6 @@ from parsers.templates import T3_COLUMNS, T3_ROWS, T4_COLUMNS
 from pipeline.dataset import export
 from pipeline.dataset.export import ExportError, read_frames, write_frames
 from pipeline.dataset.normalize import SCHEMAS, make_report_id, records_to_frames
-from pipeline.engine import orchestrate
 from pipeline.engine.orchestrate import (
     RawDirMissing,
     iter_documents,
@@ -27,6 +26,7 @@ from pipeline.engine.orchestrate import (
     too_large,
 )
 from tests.conftest import sample_html
+from tests.release import current
 
 RULES = ("t3.balance: a = b", "t3.results: a = b", "t3.applicants: a = b", "t4.groups: a = b")
 
@@ -178,7 +178,8 @@ def test_cells_long_table_keeps_keys_values_printed_text_and_kind():
     assert pd.isna(by_key.loc["t4.review.upheld", "row_key"])
     assert by_key.loc["t4.review.upheld", "column_key"] == "review.upheld"
     assert (by_key.loc["t2.rules.made", "row_key"], by_key.loc["t2.rules.made", "column_key"]) == ("rules", "made")
-    assert set(mine["source"]) == {"b/2019.html"} and set(mine["agency"]) == {"示例县"}
+    assert set(mine["year"]) == {2019} and set(mine["template"]) == {"2019"}
+    assert not {"source", "agency", "sha256"} & set(cells.columns)  # report-level text lives in reports only
 
 
 def test_rows_are_sorted_by_agency_year_and_report_id_whatever_the_input_order():
@@ -187,10 +188,13 @@ def test_rows_are_sorted_by_agency_year_and_report_id_whatever_the_input_order()
     a, b = records_to_frames(items()), records_to_frames(list(reversed(shuffled)))
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
-    for name in ("reports", "cells", "t2", "t3", "t4", "comparable"):
+    for name in ("reports", "t2", "t3", "t4", "comparable"):
         rows = list(a[name][["agency", "year", "report_id"]].itertuples(index=False, name=None))
         key = [(pd.isna(g), "" if pd.isna(g) else g, pd.isna(y), 0 if pd.isna(y) else y, r) for g, y, r in rows]
         assert key == sorted(key), name
+    order = {rid: i for i, rid in enumerate(a["reports"]["report_id"])}  # cells: in the order of reports
+    positions = [order[r] for r in a["cells"]["report_id"]]
+    assert positions == sorted(positions)
     assert pd.isna(a["reports"]["agency"].iloc[-1])  # the failed document, with no agency, comes last
 
 
@@ -216,7 +220,7 @@ def test_csv_and_parquet_hold_the_same_content(tmp_path):
         pd.testing.assert_frame_equal(from_csv[name], from_parquet[name])
         pd.testing.assert_frame_equal(from_parquet[name], out[name])
     text = (tmp_path / "cells.csv").read_text(encoding="utf-8")
-    assert text.startswith("report_id,agency,year,") and "10.9858万元" in text
+    assert text.startswith("report_id,year,template,table_key,") and "10.9858万元" in text
 
 
 def test_write_frames_writes_only_the_formats_asked_and_run_json(tmp_path):
@@ -331,9 +335,11 @@ def test_a_file_over_the_limit_is_refused_without_being_read_whole(tmp_path, mon
             reads.append(n)
             return self.fh.read(n)
 
-    monkeypatch.setattr(orchestrate, "open", lambda *a, **k: Spy(real_open(*a, **k)), raising=False)
+    from pipeline.engine import document
+
+    monkeypatch.setattr(document, "open", lambda *a, **k: Spy(real_open(*a, **k)), raising=False)
     monkeypatch.setattr(parsers, "parse", lambda *a, **k: pytest.fail("parse called"))
-    report, prov = parse_file(big, max_bytes=100_000, root=tmp_path)
+    report, prov = document.run_task(document.Task(0, "big.html", path=str(big), max_bytes=100_000))  # in this process
     assert report.error == "big.html: file is 293.0 KB, over the 97.6562 KB limit"
     assert report.format == "html" and prov["sha256"] is None and prov["size_bytes"] == 300_006
     assert reads and all(0 < n <= 65536 for n in reads)
@@ -349,7 +355,7 @@ def test_unreadable_paths_give_one_line_errors(tmp_path):
 def test_a_parser_crash_is_this_documents_error(tmp_path, monkeypatch):
     (tmp_path / "a.html").write_bytes(b"<html></html>")
 
-    def crash(raw, source="", max_bytes=0, bad_cells="null"):
+    def crash(raw, source="", max_bytes=0, bad_cells="null", glued="strict"):
         raise RuntimeError("bug\nin parser")
 
     monkeypatch.setattr(parsers, "parse", crash)
@@ -378,25 +384,32 @@ def test_a_folder_of_bad_documents_runs_to_the_end_with_one_error_line_each(tmp_
     assert [e.split(":")[0] for e in summary.errors] == ["huge.html", "junk.bin", "sub/empty.txt"]
     assert "over the" in summary.errors[0] and summary.errors[2] == "sub/empty.txt: empty file"
     assert summary.rejected == {"too_large": 1, "unsupported_format": 1, "empty": 1}
-    tables = read_frames(tmp_path / "clean", "parquet")
+    tables = read_frames(current(tmp_path / "clean"), "parquet")
     assert len(tables["reports"]) == 4 and tables["reports"]["error"].notna().sum() == 3
-    assert set(tables["cells"]["source"]) == {"good.html"} and len(tables["t3"]) == 1
-    run = json.loads((tmp_path / "clean" / "run.json").read_text(encoding="utf-8"))
+    good = tables["reports"].loc[tables["reports"]["source"] == "good.html", "report_id"]
+    assert set(tables["cells"]["report_id"]) == set(good) and len(tables["t3"]) == 1
+    run = json.loads((current(tmp_path / "clean") / "run.json").read_text(encoding="utf-8"))
     assert run["summary"]["errors"] == summary.errors and run["tables"]["reports"] == 4
+
+
+RUN_FILES = ("run.json", "release.json", "CHANGES.md")  # what this run did: differs from run to run
+
+
+def dataset_files(clean: Path) -> dict[str, bytes]:
+    return {k: v for k, v in snapshot(current(clean)).items() if k not in RUN_FILES}
 
 
 def test_running_twice_gives_identical_files(tmp_path):
     raw, limit = bad_folder(tmp_path)
     run_pipeline(raw, tmp_path / "one", max_bytes=limit)
-    first = snapshot(tmp_path / "one")
-    run_pipeline(raw, tmp_path / "one", max_bytes=limit)
-    run_pipeline(raw, tmp_path / "two", max_bytes=limit)
-    assert sorted(first) == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet")]
-                                   + ["codebook.csv", "datapackage.json", "run.json", "CHANGES.md", "release.json"])
-    release_bound = ("datapackage.json", "run.json", "CHANGES.md", "release.json")  # carry the release id and time
-    tables = {name: data for name, data in first.items() if name not in release_bound}
-    for again in (snapshot(tmp_path / "one"), snapshot(tmp_path / "two")):
-        assert {n: d for n, d in again.items() if n not in release_bound} == tables
+    first = dataset_files(tmp_path / "one")
+    run_pipeline(raw, tmp_path / "one", max_bytes=limit)  # from the parse cache
+    run_pipeline(raw, tmp_path / "two", max_bytes=limit, use_cache=False)
+    assert sorted(first) == sorted([f"{n}.{f}" for n in SCHEMAS for f in ("csv", "parquet") if (n, f) != ("cells", "csv")]
+                                   + ["codebook.csv", "datapackage.json"])
+    tables = {name: data for name, data in first.items() if name != "datapackage.json"}  # it carries the release id
+    for again in (dataset_files(tmp_path / "one"), dataset_files(tmp_path / "two")):
+        assert {n: d for n, d in again.items() if n != "datapackage.json"} == tables
         package = json.loads(again["datapackage.json"])
         assert {k: v for k, v in package.items() if k not in ("version", "created")} == {
             k: v for k, v in json.loads(first["datapackage.json"]).items() if k not in ("version", "created")}
@@ -409,10 +422,14 @@ def test_the_run_output_is_the_same_in_csv_and_parquet(tmp_path):
         (raw / f"r{i}.html").write_bytes(sample_html(agency, 2019 + i, granted=i + 1))
     summary = run_pipeline(raw, tmp_path / "clean")
     assert summary.parsed == 3 and summary.failed == 0
-    csv, parquet = read_frames(tmp_path / "clean", "csv"), read_frames(tmp_path / "clean", "parquet")
-    for name in SCHEMAS:
+    csv, parquet = read_frames(current(tmp_path / "clean"), "csv"), read_frames(current(tmp_path / "clean"), "parquet")
+    assert list(parquet) == list(SCHEMAS) and list(csv) == [n for n in SCHEMAS if n != "cells"]  # cells: Parquet-first
+    for name in csv:
         pd.testing.assert_frame_equal(csv[name], parquet[name])
     assert sorted(parquet["t3"]["t3_granted_total"].tolist()) == [1, 2, 3]
+    run_pipeline(raw, tmp_path / "csv", formats=("csv",))  # CSV the one format asked: cells too
+    for name, table in read_frames(current(tmp_path / "csv"), "csv").items():
+        pd.testing.assert_frame_equal(table, parquet[name])
 
 
 def test_identical_documents_are_read_once(tmp_path):
@@ -423,7 +440,7 @@ def test_identical_documents_are_read_once(tmp_path):
     summary = run_pipeline(raw, tmp_path / "clean", formats=("parquet",))
     assert (summary.documents, summary.parsed, summary.duplicates, summary.failed) == (2, 1, 1, 0)
     assert summary.notes == [f"copy.html: same bytes as a.html (report {hashlib.sha256(sample_html()).hexdigest()[:16]}); skipped"]
-    assert len(read_frames(tmp_path / "clean")["reports"]) == 1
+    assert len(read_frames(current(tmp_path / "clean"))["reports"]) == 1
 
 
 def test_a_missing_raw_folder_is_a_named_error(tmp_path):
@@ -443,5 +460,5 @@ def test_an_empty_raw_folder_writes_empty_tables(tmp_path):
     (tmp_path / "raw").mkdir()
     summary = run_pipeline(tmp_path / "raw", tmp_path / "clean")
     assert summary.documents == 0 and summary.errors == []
-    tables = read_frames(tmp_path / "clean", "csv")
+    tables = read_frames(current(tmp_path / "clean"), "csv") | {"cells": read_frames(current(tmp_path / "clean"))["cells"]}
     assert all(tables[n].empty and list(tables[n].columns) == list(SCHEMAS[n]) for n in SCHEMAS)
