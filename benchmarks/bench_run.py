@@ -71,12 +71,12 @@ def tree_rss(pid: int) -> int:
 
 def run(raw: Path, clean: Path, jobs: int, cache: bool, timeout_s: float = 120) -> dict:
     """One `nianbao run` in a child process: wall, CPU of the tree, peak RSS, run.json summary."""
-    args = [sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--clean", str(clean), "-q",
+    args = [sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--clean", str(clean),
             "--jobs", str(jobs), "--timeout", str(timeout_s), "--format", "parquet", "--format", "csv"]
     if not cache:
         args.append("--no-cache")
     start = time.monotonic()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = [0]
     cpu: dict[int, int] = {}
     done = threading.Event()
@@ -97,7 +97,10 @@ def run(raw: Path, clean: Path, jobs: int, cache: bool, timeout_s: float = 120) 
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    line = proc.stdout.read().decode("utf-8", "replace") if proc.stdout else ""
     summary = json.loads((clean / "current" / "run.json").read_text(encoding="utf-8"))["summary"]
+    if "nothing changed" in line:  # the current release stays: its run.json is that of the run that made it
+        summary = summary | {"fresh": 0, "cached": summary["documents"] - summary["duplicates"]}
     return {"wall": wall, "cpu": sum(cpu.values()) / os.sysconf("SC_CLK_TCK"),  # every process, sampled
             "rss_tree": peak[0], "rss_run": usage.ru_maxrss * 1024, "exit": proc.returncode,
             "fresh": summary["fresh"], "cached": summary["cached"], "documents": summary["documents"],

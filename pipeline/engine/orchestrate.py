@@ -279,7 +279,8 @@ def run_pipeline(raw_dir: str | os.PathLike[str], clean_dir: str | os.PathLike[s
         lookup = crawl_lookup(root, summary)
         plan = plan_documents(paths, root, opts, cache, summary)
         fingerprint = inputs_fingerprint(plan, opts, folder_errors, summary.notes + [_provenance_state(plan, lookup)])
-        if opts.use_cache and _unchanged(clean, fingerprint, summary):
+        every_record_cached = all(d.hit for d in plan if d.sha256)  # a document stopped by a limit is tried again
+        if opts.use_cache and every_record_cached and _unchanged(clean, fingerprint, summary):
             return summary
         release_id, building = start_release(clean)
         try:

@@ -30,6 +30,7 @@ from pipeline.engine.cache import source_version
 from pipeline.engine.orchestrate import parse_files, run_pipeline
 from tests.conftest import sample_html
 from tests.corpus import write_corpus
+from tests.parsers.test_caps import _glued_text
 from tests.release import current
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,3 +191,16 @@ def test_the_column_wise_check_refuses_what_pandera_refuses(table, column, value
     assert all(build._passes(name, frame) for name, frame in frames.items())
     frames[table].loc[0, column] = value
     assert not build._passes(table, frames[table]) and table_problems(table, frames[table])
+
+
+def test_a_document_stopped_by_a_limit_is_tried_again_on_the_next_run(tmp_path):
+    from pipeline.engine.workers import Limits
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.html").write_bytes(sample_html("甲县", 2020))
+    (raw / "slow.txt").write_bytes(_glued_text("7" * 60))  # about a second: over a 0.2 s limit
+    first = run_pipeline(raw, tmp_path / "clean", jobs=1, limits=Limits(timeout_s=0.2))
+    assert first.errors == ["slow.txt: parsing took over 0.2 s (time limit); stopped"]
+    again = run_pipeline(raw, tmp_path / "clean", jobs=1)  # not cached, not "unchanged": parsed again
+    assert (again.fresh, again.cached, again.failed, again.unchanged) == (1, 1, 0, False)
