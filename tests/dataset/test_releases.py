@@ -129,12 +129,12 @@ def test_an_empty_raw_folder_leaves_the_published_dataset_and_exits_1(tmp_path):
                               "it anyway)\n")
     assert snapshot(current(clean)) == published and current(clean).resolve().name == first_id
     again = runner.invoke(cli.main, ["run", "--raw", str(ROOT / "data" / "raw"), "--clean", str(clean), "-q"])
-    assert again.exit_code == 0
-    notes = (current(clean) / "CHANGES.md").read_text(encoding="utf-8")
-    assert f"Compared with release {first_id}" in notes and "| reports added | 0 |" in notes
+    assert again.exit_code == 0 and current(clean).resolve().name == first_id  # nothing changed: it stays
     forced = runner.invoke(cli.main, ["run", "--raw", str(empty), "--clean", str(clean), "--allow-shrink", "-q"])
     assert forced.exit_code == 0 and reports_count(current(clean)) == 0
-    assert "## Reports removed (9)" in (current(clean) / "CHANGES.md").read_text(encoding="utf-8")
+    notes = (current(clean) / "CHANGES.md").read_text(encoding="utf-8")
+    assert f"Compared with release {first_id}" in notes and "| reports added | 0 |" in notes
+    assert "## Reports removed (9)" in notes
 
 
 def test_the_licence_is_settable_from_the_command_line(tmp_path):
