@@ -63,8 +63,9 @@ def cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True,
 
 
 def unique_cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True,
-                limit: int = MAX_CUTS) -> list[tuple[str, ...]]:
-    """unique(cuts(...)), with each reading's values computed once, as it is cut."""
+                limit: int = MAX_CUTS, memo: dict | None = None) -> list[tuple[str, ...]]:
+    """unique(cuts(...)), with each reading's values computed once, as it is cut (and kept in
+    `memo`, cells -> values, when given)."""
     best: dict[tuple[float, ...], tuple[str, ...]] = {}
     derive = not totals and bool(shape.totals)  # the walk sums groups only when it checks totals
     for cells, values in _readings(run, shape, blanks, totals, limit):
@@ -72,6 +73,8 @@ def unique_cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True
             values = values_of(cells, shape)
         if values not in best or _blanks(cells) < _blanks(best[values]):
             best[values] = cells
+    if memo is not None:
+        memo.update((cells, values) for values, cells in best.items())
     return list(best.values())
 
 
@@ -207,9 +210,13 @@ class Options:
     filled: list[tuple[str, ...]] = field(default_factory=list)  # readings with no blank cell (assume-filled)
     why: str = ""  # why nothing could be cut (too long, too many readings)
     run: str | None = None  # the glued run these readings cut
+    memo: dict[tuple[str, ...], tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def values(self, cells: tuple[str, ...]) -> tuple[float, ...]:
-        return values_of(cells, self.shape)
+        found = self.memo.get(cells)
+        if found is None:
+            found = self.memo[cells] = values_of(cells, self.shape)
+        return found
 
 
 def values_of(cells: tuple[str, ...], shape: Shape) -> tuple[float, ...]:
@@ -243,16 +250,17 @@ def glued_options(run: str, shape: Shape) -> Options:
         filled = _first_two(run, shape)
     one = filled[0] if len(filled) == 1 else None
     filled_ok = [one] if one else []  # all of them only when asked for (filled_readings)
+    memo: dict[tuple[str, ...], tuple[float, ...]] = {}
     try:
-        consistent = unique_cuts(run, shape, blanks=True, totals=bool(shape.totals))
+        consistent = unique_cuts(run, shape, blanks=True, totals=bool(shape.totals), memo=memo)
     except TooManyReadings as exc:
         return Options([], shape, one=one, filled=filled_ok, why=str(exc), run=run)
     if not consistent:  # no reading adds up: a misprinted total, and then no blank cell
         return Options([one] if one else [], shape, one=one, filled=filled_ok,
                        why="" if one else "no reading fits", run=run)
-    values = {values_of(c, shape) for c in consistent}
+    values = {memo[c] for c in consistent}
     guard = one if one is not None and values_of(one, shape) not in values else None
-    return Options(consistent, shape, guard, one, filled=filled_ok, run=run)
+    return Options(consistent, shape, guard, one, filled=filled_ok, run=run, memo=memo)
 
 
 def filled_readings(options: Options) -> list[tuple[str, ...]]:
