@@ -7,8 +7,9 @@ shape, both templates, random printing habits as tests/accuracy.py draws them, e
 `glued="assume-filled"`), the bundled samples and every document of ../shared (when present) with
 each checkout, in a child process that imports that checkout's `parsers`, and compares the full
 records (t2/t3/t4, undecided, warnings, checks, metadata) and every cell's value, kind, raw text,
-page, label and header. It prints the differences (none is the pass) and each side's median time
-per document by shape. Exit status 1 when any record differs.
+page, label and header. It prints the differences (none is the pass; a record the reference could
+not read at all and the new side reads is listed apart) and each side's median time per document
+by shape. Exit status 1 when any record the reference did read differs.
 
 The documents are generated once (with NEW_CHECKOUT's tests/synth.py) into a temporary folder;
 the dumped records stay there (`--keep DIR` keeps them), never in git.
@@ -170,12 +171,17 @@ def main() -> None:
 
 
 def report(ref: dict, new: dict) -> None:
-    problems = []
+    problems, ref_failed = [], []
     for name in sorted(set(ref["records"]) | set(new["records"])):
         if name not in ref["records"] or name not in new["records"]:
             problems.append(f"{name}: read by one side only")
             continue
-        problems += [f"{name}{d}" for d in diff(ref["records"][name], new["records"][name])]
+        found = [f"{name}{d}" for d in diff(ref["records"][name], new["records"][name])]
+        error = ref["records"][name]["record"]["error"]
+        if found and error and new["records"][name]["record"]["error"] is None:
+            ref_failed.append(f"{name}: ref could not read it ({error}); new reads it")
+        else:
+            problems += found
     shapes: dict[str, list[str]] = {}
     for name in ref["times"]:
         shapes.setdefault(shape_of(name), []).append(name)
@@ -187,8 +193,9 @@ def report(ref: dict, new: dict) -> None:
         ma = statistics.mean(ref["times"][n] for n in names) * 1000
         mb = statistics.mean(new["times"][n] for n in names) * 1000
         print(f"{shape:<30} {len(names):>5} {a:>11.2f} {b:>11.2f} {a / b:>8.1f}x {ma:>9.2f} {mb:>9.2f}")
-    print(f"{len(ref['records'])} records compared, {len(problems)} differences")
-    for p in problems[:200]:
+    print(f"{len(ref['records'])} records compared, {len(problems)} differences"
+          + (f" (besides {len(ref_failed)} records only the new side could read)" if ref_failed else ""))
+    for p in ref_failed[:50] + problems[:200]:
         print("  " + p)
     if problems:
         sys.exit(1)

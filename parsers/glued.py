@@ -82,12 +82,12 @@ def _readings(run: str, shape: Shape, blanks: bool, totals: bool,
               limit: int) -> list[tuple[tuple[str, ...], tuple[float, ...]]]:
     """(cells, values_of(cells)) of every reading, in the order a depth-first walk over the cell
     ends meets them. Counted first (by position, cell and the group's running sum, memoized), so
-    the walk never enters a branch that yields nothing and stops before listing over `limit`."""
+    nothing is listed when there are over `limit`."""
     text, bounds = prepare(run)
     if len(text) > MAX_RUN:
         raise TooManyReadings(f"a run of {len(text)} characters")
     ends = _token_ends(text, bounds, shape.kinds)
-    if _count(text, ends, shape.width, blanks, 0, 0, {}) > 100 * limit:  # far beyond the limit whatever totals prune
+    if _count(text, ends, shape.width, blanks) > 100 * limit:  # far beyond the limit whatever totals prune
         raise TooManyReadings(f"over {limit} readings")
     plan = _plan(shape, totals)
     pieces = {kind: _pieces(text, bounds, kind, blanks) for kind in set(shape.kinds)}
@@ -182,17 +182,14 @@ def _token_ends(text: str, bounds: frozenset[int], kinds: tuple[str, ...]) -> di
     return ends
 
 
-def _count(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool, pos: int, col: int,
-           memo: dict[tuple[int, int], int]) -> int:
-    """How many cuts there are with no total checked (an upper bound), memoized."""
-    if col == width:
-        return int(pos == len(text))
-    key = (pos, col)
-    if key not in memo:
-        loose = ends.get(MONEY) or ends.get(SIGNED) or ends[COUNT]
-        n = _count(text, ends, width, blanks, pos, col + 1, memo) if blanks else 0
-        memo[key] = n + sum(_count(text, ends, width, blanks, end, col + 1, memo) for end in loose[pos])
-    return memo[key]
+def _count(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool) -> int:
+    """How many cuts there are with no total checked (an upper bound), cell by cell from the end."""
+    loose = ends.get(MONEY) or ends.get(SIGNED) or ends[COUNT]
+    size = len(text)
+    after = [0] * size + [1]  # ways to fill the cells after this one from each position
+    for _ in range(width):
+        after = [(after[pos] if blanks else 0) + sum(after[end] for end in loose[pos]) for pos in range(size + 1)]
+    return after[0]
 
 
 # ---- a row's options --------------------------------------------------------------------------
