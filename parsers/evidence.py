@@ -10,8 +10,10 @@ Evidence that fits no reading is set aside (the prose or a total may be misprint
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
+import operator
 from collections.abc import Callable
 
 from parsers.checks import check_balance, check_results, result_parts
@@ -122,15 +124,16 @@ def _results_sums(domains: list[set[float]], targets: set[float], parts: list[st
     top = max(targets)
     if 0 <= top <= MAX_BITS and all(_natural(x) for d in domains for x in d) and all(map(_natural, targets)):
         return _results_bits(domains, targets, parts, int(top))
+    exact = all(_small_integer(x) for d in domains for x in d) and all(map(_small_integer, targets))
     prefix = [{0.0}]
     for d in domains:
-        nxt = _sums(prefix[-1], d, top)
+        nxt = _sums(prefix[-1], d, top, exact)
         if nxt is None:
             return None
         prefix.append(nxt)
     suffix = [{0.0}]
     for d in reversed(domains):
-        nxt = _sums(suffix[-1], d, top)
+        nxt = _sums(suffix[-1], d, top, exact)
         if nxt is None:
             return None
         suffix.append(nxt)
@@ -141,11 +144,21 @@ def _results_sums(domains: list[set[float]], targets: set[float], parts: list[st
     return feasible
 
 
-def _sums(sums: set[float], domain: set[float], top: float) -> set[float] | None:
-    """{s + x <= top}, or None as soon as it holds over MAX_SUMS sums."""
+def _sums(sums: set[float], domain: set[float], top: float, exact: bool = False) -> set[float] | None:
+    """{s + x <= top}, or None as soon as it holds over MAX_SUMS sums. `exact`: integers, where
+    s + x <= top and s <= top - x are the same test, so a sorted copy cuts the sums at once."""
     out: set[float] = set()
+    ordered: list[float] | None = None
+    high = max(sums)
     for x in domain:
-        out.update(t for s in sums if (t := s + x) <= top)
+        if high + x <= top:
+            out.update(map(operator.add, sums, itertools.repeat(x)))
+        elif exact:
+            ordered = sorted(sums) if ordered is None else ordered
+            keep = bisect.bisect_right(ordered, top - x)
+            out.update(map(operator.add, ordered[:keep], itertools.repeat(x)))
+        else:
+            out.update(t for s in sums if (t := s + x) <= top)
         if len(out) > MAX_SUMS:
             return None
     return out

@@ -91,10 +91,11 @@ def _readings(run: str, shape: Shape, blanks: bool, totals: bool,
         raise TooManyReadings(f"over {limit} readings")
     plan = _plan(shape, totals)
     pieces = {kind: _pieces(text, bounds, kind, blanks) for kind in set(shape.kinds)}
-    count = _counter(len(text), shape.width, [pieces[k] for k in shape.kinds], plan)
+    by_col = [pieces[k] for k in shape.kinds]
+    count, memo = _counter(len(text), shape.width, by_col, plan)
     if count(0, 0, 0) > limit:
         raise TooManyReadings(f"over {limit} readings")
-    return _walk(shape.width, [pieces[k] for k in shape.kinds], plan, count)
+    return _walk(len(text), shape.width, by_col, plan, memo)
 
 
 def _plan(shape: Shape, totals: bool) -> list[tuple[bool, bool]]:
@@ -117,7 +118,8 @@ def _pieces(text: str, bounds: frozenset[int], kind: str, blanks: bool) -> list[
 
 def _counter(size: int, width: int, pieces: list, plan: list[tuple[bool, bool]]):
     """count(pos, col, due): readings of text[pos:] into cells col.. when the group running at col
-    has summed to `due` so far (a printed total must equal it)."""
+    has summed to `due` so far (a printed total must equal it). After count(0, 0, 0), `memo` holds
+    every state a walk from the start can reach (the last cell's states excepted)."""
     memo: dict[tuple[int, int, float], int] = {}
 
     def count(pos: int, col: int, due: float) -> int:
@@ -135,27 +137,31 @@ def _counter(size: int, width: int, pieces: list, plan: list[tuple[bool, bool]])
             memo[key] = found
         return found
 
-    return count
+    return count, memo
 
 
-def _walk(width: int, pieces: list, plan: list[tuple[bool, bool]], count) -> list:
+def _walk(size: int, width: int, pieces: list, plan: list[tuple[bool, bool]], memo: dict) -> list:
+    """Every reading, depth first, entering only the states `memo` counts readings from."""
     found: list[tuple[tuple[str, ...], tuple[float, ...]]] = []
     cells: list[str] = []
     values: list[float] = []
+    last = width - 1
 
     def walk(pos: int, col: int, due: float) -> None:
-        if col == width:
-            found.append((tuple(cells), tuple(values)))
-            return
         is_total, runs_on = plan[col]
         for end, piece, value in pieces[col][pos]:
             if is_total and piece and value != due:
                 continue
+            shown = due if is_total and not piece else value  # a blank total is its parts' sum
+            if col == last:
+                if end == size:
+                    found.append(((*cells, piece), (*values, shown)))
+                continue
             nxt = due + value if runs_on else 0
-            if not count(end, col + 1, nxt):
+            if not memo[(end, col + 1, nxt)]:
                 continue
             cells.append(piece)
-            values.append(due if is_total and not piece else value)  # a blank total is its parts' sum
+            values.append(shown)
             walk(end, col + 1, nxt)
             cells.pop()
             values.pop()
