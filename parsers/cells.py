@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,10 +24,13 @@ class UnreadableCell(ValueError):
     """A cell that holds text where a number belongs."""
 
 
+@functools.lru_cache(maxsize=8192)
 def clean_cell(text: str) -> str:
+    """A cell as read: normalized, thousands commas dropped (cells repeat: cached)."""
     return normalize_text(text).replace(",", "").strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def is_value_text(text: str | None) -> bool:
     """True for what can sit in a value cell: a number (with unit), blank, a dash or 无."""
     if text is None:
@@ -40,6 +44,7 @@ def is_value_text(text: str | None) -> bool:
     return t == "" or t in DASHES or t == "无" or bool(_NUMBER.match(t))
 
 
+@functools.lru_cache(maxsize=8192)
 def read_count(text: str, signed: bool = False) -> Reading:
     if text.isdigit() and text.isascii():
         return Reading(int(text), NUMBER)

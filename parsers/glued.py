@@ -310,6 +310,8 @@ def decide(options: Options) -> list[str | None]:
     pool = list(options.cands) + ([options.guard] if options.guard is not None else [])
     if not pool:
         return [None] * options.shape.width
+    if len(pool) == 1:  # one reading: every cell is its text
+        return list(pool[0])
     vectors = [options.values(c) for c in pool]
     out: list[str | None] = []
     for col in range(options.shape.width):
