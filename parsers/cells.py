@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -24,10 +25,13 @@ class UnreadableCell(ValueError):
     """A cell that holds text where a number belongs."""
 
 
+@functools.lru_cache(maxsize=8192)
 def clean_cell(text: str) -> str:
+    """A cell as read: normalized, thousands commas dropped (cells repeat: cached)."""
     return normalize_text(text).replace(",", "").strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def is_value_text(text: str | None) -> bool:
     """True for what can sit in a value cell: a number (with unit), blank, a dash or 无."""
     if text is None:
@@ -46,6 +50,7 @@ def _check_length(digits: str, text: str) -> None:
         raise UnreadableCell(f"number of over {MAX_DIGITS} digits: {text.strip()[:40]!r}")
 
 
+@functools.lru_cache(maxsize=8192)
 def read_count(text: str, signed: bool = False) -> Reading:
     if text.isdigit() and text.isascii():
         _check_length(text, text)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from parsers.solver import COUNT, MONEY, SIGNED, Shape, part_value
 
@@ -59,40 +59,114 @@ def cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True,
     """Every way to cut `run` into shape.width cells ("" = a blank cell). With `totals`, a group's
     total cell is blank (derived later) or prints the sum of the group's parts. Raises
     TooManyReadings beyond `limit` readings or MAX_RUN characters."""
+    return [cells for cells, _ in _readings(run, shape, blanks, totals, limit)]
+
+
+def unique_cuts(run: str, shape: Shape, blanks: bool = True, totals: bool = True,
+                limit: int = MAX_CUTS, memo: dict | None = None) -> list[tuple[str, ...]]:
+    """unique(cuts(...)), with each reading's values computed once, as it is cut (and kept in
+    `memo`, cells -> values, when given)."""
+    best: dict[tuple[float, ...], tuple[str, ...]] = {}
+    derive = not totals and bool(shape.totals)  # the walk sums groups only when it checks totals
+    for cells, values in _readings(run, shape, blanks, totals, limit):
+        if derive:
+            values = values_of(cells, shape)
+        if values not in best or _blanks(cells) < _blanks(best[values]):
+            best[values] = cells
+    if memo is not None:
+        memo.update((cells, values) for values, cells in best.items())
+    return list(best.values())
+
+
+def _readings(run: str, shape: Shape, blanks: bool, totals: bool,
+              limit: int) -> list[tuple[tuple[str, ...], tuple[float, ...]]]:
+    """(cells, values_of(cells)) of every reading, in the order a depth-first walk over the cell
+    ends meets them. Counted first (by position, cell and the group's running sum, memoized), so
+    nothing is listed when there are over `limit`."""
     text, bounds = prepare(run)
     if len(text) > MAX_RUN:
         raise TooManyReadings(f"a run of {len(text)} characters")
     ends = _token_ends(text, bounds, shape.kinds)
-    fits = _fits(text, ends, shape.width, blanks)
-    if _count(text, ends, shape.width, blanks, 0, 0, {}) > 100 * limit:  # far beyond the limit whatever totals prune
+    if _count(text, ends, shape.width, blanks) > 100 * limit:  # far beyond the limit whatever totals prune
         raise TooManyReadings(f"over {limit} readings")
-    group_of = {last: first for first, last in shape.totals} if totals else {}
-    found: list[tuple[str, ...]] = []
+    plan = _plan(shape, totals)
+    pieces = {kind: _pieces(text, bounds, kind, blanks) for kind in set(shape.kinds)}
+    by_col = [pieces[k] for k in shape.kinds]
+    count, memo = _counter(len(text), shape.width, by_col, plan)
+    if count(0, 0, 0) > limit:
+        raise TooManyReadings(f"over {limit} readings")
+    return _walk(len(text), shape.width, by_col, plan, memo)
+
+
+def _plan(shape: Shape, totals: bool) -> list[tuple[bool, bool]]:
+    """Per cell: (is a group's total, the next cell continues the same group's running sum)."""
+    plan = [(False, False)] * shape.width
+    if totals:
+        for first, last in shape.totals:
+            for col in range(first, last):
+                plan[col] = (False, True)
+            plan[last] = (True, False)
+    return plan
+
+
+def _pieces(text: str, bounds: frozenset[int], kind: str, blanks: bool) -> list[list[tuple[int, str, float]]]:
+    """For each start position: (end, text, value) of each cell that may start there, a blank first."""
+    table = _token_ends(text, bounds, (kind,))[kind]
+    return [([(pos, "", 0)] if blanks else []) + [(end, text[pos:end], _value(text[pos:end])) for end in table[pos]]
+            for pos in range(len(text) + 1)]
+
+
+def _counter(size: int, width: int, pieces: list, plan: list[tuple[bool, bool]]):
+    """count(pos, col, due): readings of text[pos:] into cells col.. when the group running at col
+    has summed to `due` so far (a printed total must equal it). After count(0, 0, 0), `memo` holds
+    every state a walk from the start can reach (the last cell's states excepted)."""
+    memo: dict[tuple[int, int, float], int] = {}
+
+    def count(pos: int, col: int, due: float) -> int:
+        if col == width:
+            return int(pos == size)
+        key = (pos, col, due)
+        found = memo.get(key)
+        if found is None:
+            is_total, runs_on = plan[col]
+            found = 0
+            for end, piece, value in pieces[col][pos]:
+                if is_total and piece and value != due:
+                    continue
+                found += count(end, col + 1, due + value if runs_on else 0)
+            memo[key] = found
+        return found
+
+    return count, memo
+
+
+def _walk(size: int, width: int, pieces: list, plan: list[tuple[bool, bool]], memo: dict) -> list:
+    """Every reading, depth first, entering only the states `memo` counts readings from."""
+    found: list[tuple[tuple[str, ...], tuple[float, ...]]] = []
     cells: list[str] = []
     values: list[float] = []
+    last = width - 1
 
-    def walk(pos: int, col: int) -> None:
-        if col == shape.width:
-            found.append(tuple(cells))
-            if len(found) > limit:
-                raise TooManyReadings(f"over {limit} readings")
-            return
-        first = group_of.get(col)
-        due = sum(values[first:]) if first is not None else 0
-        for end in ([pos] if blanks else []) + ends[shape.kinds[col]][pos]:
-            if not fits(end, col + 1):
+    def walk(pos: int, col: int, due: float) -> None:
+        is_total, runs_on = plan[col]
+        for end, piece, value in pieces[col][pos]:
+            if is_total and piece and value != due:
                 continue
-            piece = text[pos:end]
-            value = _value(piece)
-            if first is not None and piece and value != due:
+            shown = due if is_total and not piece else value  # a blank total is its parts' sum
+            if col == last:
+                if end == size:
+                    found.append(((*cells, piece), (*values, shown)))
+                continue
+            nxt = due + value if runs_on else 0
+            if not memo[(end, col + 1, nxt)]:
                 continue
             cells.append(piece)
-            values.append(value)
-            walk(end, col + 1)
+            values.append(shown)
+            walk(end, col + 1, nxt)
             cells.pop()
             values.pop()
 
-    walk(0, 0)
+    walk(0, 0, 0)
     return found
 
 
@@ -114,32 +188,14 @@ def _token_ends(text: str, bounds: frozenset[int], kinds: tuple[str, ...]) -> di
     return ends
 
 
-def _count(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool, pos: int, col: int,
-           memo: dict[tuple[int, int], int]) -> int:
-    """How many cuts there are with no total checked (an upper bound), memoized."""
-    if col == width:
-        return int(pos == len(text))
-    key = (pos, col)
-    if key not in memo:
-        loose = ends.get(MONEY) or ends.get(SIGNED) or ends[COUNT]
-        n = _count(text, ends, width, blanks, pos, col + 1, memo) if blanks else 0
-        memo[key] = n + sum(_count(text, ends, width, blanks, end, col + 1, memo) for end in loose[pos])
-    return memo[key]
-
-
-def _fits(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool):
-    """fits(pos, col): can text[pos:] fill cells col..width-1 (one kind for all: the loosest)."""
+def _count(text: str, ends: dict[str, list[list[int]]], width: int, blanks: bool) -> int:
+    """How many cuts there are with no total checked (an upper bound), cell by cell from the end."""
     loose = ends.get(MONEY) or ends.get(SIGNED) or ends[COUNT]
-
-    @cache
-    def fits(pos: int, col: int) -> bool:
-        if col == width:
-            return pos == len(text)
-        if blanks and fits(pos, col + 1):
-            return True
-        return any(fits(end, col + 1) for end in loose[pos])
-
-    return fits
+    size = len(text)
+    after = [0] * size + [1]  # ways to fill the cells after this one from each position
+    for _ in range(width):
+        after = [(after[pos] if blanks else 0) + sum(after[end] for end in loose[pos]) for pos in range(size + 1)]
+    return after[0]
 
 
 # ---- a row's options --------------------------------------------------------------------------
@@ -157,9 +213,13 @@ class Options:
     filled: list[tuple[str, ...]] = field(default_factory=list)  # readings with no blank cell (assume-filled)
     why: str = ""  # why nothing could be cut (too long, too many readings)
     run: str | None = None  # the glued run these readings cut
+    memo: dict[tuple[str, ...], tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def values(self, cells: tuple[str, ...]) -> tuple[float, ...]:
-        return values_of(cells, self.shape)
+        found = self.memo.get(cells)
+        if found is None:
+            found = self.memo[cells] = values_of(cells, self.shape)
+        return found
 
 
 def values_of(cells: tuple[str, ...], shape: Shape) -> tuple[float, ...]:
@@ -193,16 +253,17 @@ def glued_options(run: str, shape: Shape) -> Options:
         filled = _first_two(run, shape)
     one = filled[0] if len(filled) == 1 else None
     filled_ok = [one] if one else []  # all of them only when asked for (filled_readings)
+    memo: dict[tuple[str, ...], tuple[float, ...]] = {}
     try:
-        consistent = unique(cuts(run, shape, blanks=True, totals=bool(shape.totals)), shape)
+        consistent = unique_cuts(run, shape, blanks=True, totals=bool(shape.totals), memo=memo)
     except TooManyReadings as exc:
         return Options([], shape, one=one, filled=filled_ok, why=str(exc), run=run)
     if not consistent:  # no reading adds up: a misprinted total, and then no blank cell
         return Options([one] if one else [], shape, one=one, filled=filled_ok,
                        why="" if one else "no reading fits", run=run)
-    values = {values_of(c, shape) for c in consistent}
+    values = {memo[c] for c in consistent}
     guard = one if one is not None and values_of(one, shape) not in values else None
-    return Options(consistent, shape, guard, one, filled=filled_ok, run=run)
+    return Options(consistent, shape, guard, one, filled=filled_ok, run=run, memo=memo)
 
 
 def filled_readings(options: Options) -> list[tuple[str, ...]]:
@@ -225,7 +286,7 @@ def _first_two(run: str, shape: Shape) -> list[tuple[str, ...]]:
 def _filled_consistent(run: str, shape: Shape) -> list[tuple[str, ...]]:
     """Readings with every cell filled whose totals add up (what assume-filled reads)."""
     try:
-        return unique(cuts(run, shape, blanks=False, totals=bool(shape.totals)), shape)
+        return unique_cuts(run, shape, blanks=False, totals=bool(shape.totals))
     except TooManyReadings:
         return []
 
@@ -249,6 +310,8 @@ def decide(options: Options) -> list[str | None]:
     pool = list(options.cands) + ([options.guard] if options.guard is not None else [])
     if not pool:
         return [None] * options.shape.width
+    if len(pool) == 1:  # one reading: every cell is its text
+        return list(pool[0])
     vectors = [options.values(c) for c in pool]
     out: list[str | None] = []
     for col in range(options.shape.width):

@@ -131,7 +131,12 @@ _T4_HEADER_WORDS = ("维持", "纠正", "尚未审结", "行政复议", "复议�
 
 def is_t4_header(cells: list[str] | None) -> bool:
     """A 表四 header row (its outcome or group words; no 表二/表三 label holds them)."""
-    flat = normalize_label("".join(cells or ()))
+    return _t4_header_text("".join(cells or ()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _t4_header_text(text: str) -> bool:
+    flat = normalize_label(text)
     return sum(w in flat for w in _T4_HEADER_WORDS) >= 2
 
 
@@ -317,16 +322,21 @@ class Reader:
             self.warnings.append(f"{table}.{name}: {reading.note} ({raw!r})")
 
 
+@functools.lru_cache(maxsize=4096)
+def _pages_named(where: str) -> frozenset[str]:
+    return frozenset(_PAGE.findall(where))
+
+
 def printed_at(row: RawRow | None, index: int, width: int) -> dict[str, int | str | None]:
     """Where a cell was read: its page (one page named in the row's place), its row's printed labels,
     and its column header where the header row has one cell per printed cell of the row."""
     if row is None:
         return {}
-    pages = set(_PAGE.findall(row.where))
+    pages = _pages_named(row.where)
     header = None
     if row.header and not row.glued and len(row.values) == width and len(row.header) == len(row.cells):
         header = row.header[len(row.cells) - width + index].strip() or None
-    return {"page": int(pages.pop()) if len(pages) == 1 else None,
+    return {"page": int(next(iter(pages))) if len(pages) == 1 else None,
             "label": " / ".join(row.labels) or None, "header": header}
 
 

@@ -127,7 +127,7 @@ def part_value(part: str) -> float:
     if part.isdigit():
         return int(part)
     digits = re.sub(r"[^\d.+-]", "", part)
-    if not digits or digits in "+-":
+    if not digits.strip("+-"):  # a dash cell: -, --, —, /, 无 (no digits)
         return 0.0
     value = float(digits)
     return value * 10000 if "万" in part else value

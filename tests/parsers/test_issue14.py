@@ -208,3 +208,14 @@ def test_script_helpers():
 
 def test_money_and_count_shapes_of_the_cutter():
     assert cuts("2笔 984361元", Shape((COUNT, MONEY))) == [("2笔", "984361元")]
+
+
+def test_a_double_hyphen_cell_in_glued_text_is_a_dash_not_a_crash():
+    """`--` is a dash cell (glued.py's marks allow one or two): it reads as 0 and the document is
+    read, where it used to stop the whole parse with a ValueError."""
+    options = glued_options("00--011", ROW7)
+    assert options.cands and all(options.values(c)[2] == 0 for c in options.cands if c[2] == "--")
+    r = parse(glued_doc("行政许可1--2"), "fixture")
+    assert r.error is None
+    assert [r.t2()[f"licensing.{c}"] for c in ("prev_items", "change", "decisions")] == [1, 0, 2]
+    assert next(c for c in r.cells if c.key == "licensing.change").kind == "dash"
