@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from parsers.templates import T3_ROWS
+from tests.sites.fakeweb import FakeSite
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -36,3 +37,17 @@ def sample_html(agency: str = "示例县人民政府办公室", year: int = 2020
     title = f"{agency}{year}年政府信息公开工作年度报告"
     return (f"<html><head><title>{title}</title></head><body><p>{title}</p>{t2}"
             f"<table>{t3}</table></body></html>").encode()
+
+
+@pytest.fixture
+def servers():
+    """start(FakeSite) -> the site, serving on 127.0.0.1 until the test ends."""
+    started: list[FakeSite] = []
+
+    def start(site: FakeSite) -> FakeSite:
+        started.append(site.start())
+        return site
+
+    yield start
+    for s in started:
+        s.stop()

@@ -167,7 +167,7 @@ def rename_all(written: list[tuple[Path, Path]]) -> list[Path]:
             for left, _ in written:
                 _remove(left)
             raise ExportError(f"{target}: cannot rename into place: {_reason(exc)}") from exc
-    _sync_dir({t.parent for _, t in written})
+    sync_dirs({t.parent for _, t in written})
     return [target for _, target in written]
 
 
@@ -198,7 +198,7 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _sync_dir(dirs: Iterable[Path]) -> None:
+def sync_dirs(dirs: Iterable[Path]) -> None:
     """Make the renames durable where the platform allows it (POSIX)."""
     for directory in dirs:
         try:

@@ -21,6 +21,8 @@ import shutil
 import time
 from pathlib import Path
 
+from pipeline.dataset.export import sync_dirs
+
 RELEASES = "releases"
 CURRENT_LINK = "current"
 CURRENT_FILE = "CURRENT"
@@ -158,16 +160,7 @@ def _sync_tree(folder: Path) -> None:
 
 
 def _sync(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    sync_dirs([directory])
 
 
 # ---- hooks of pipeline.dataset.releases (issue-10) ---------------------------------------------------

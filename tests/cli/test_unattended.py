@@ -31,19 +31,6 @@ def runner():
     return CliRunner()
 
 
-@pytest.fixture
-def servers():
-    started: list[FakeSite] = []
-
-    def start(site: FakeSite) -> FakeSite:
-        started.append(site.start())
-        return site
-
-    yield start
-    for s in started:
-        s.stop()
-
-
 def many_sites(count: int) -> FakeSite:
     """One host serving `count` small sites under /s0/ ... each with one report."""
     routes: dict[str, Resp | list[Resp]] = {"/robots.txt": Resp(b"")}

@@ -33,19 +33,6 @@ OPTS = CrawlOptions(fetch=FetchOptions(user_agent="nianbao-test/0 (contact: test
                     max_depth=3, workers=4)
 
 
-@pytest.fixture
-def servers():
-    started: list[FakeSite] = []
-
-    def start(site: FakeSite) -> FakeSite:
-        started.append(site.start())
-        return site
-
-    yield start
-    for s in started:
-        s.stop()
-
-
 def rows(raw: Path, sql: str, params: tuple = ()) -> list[tuple]:
     with Archive(raw) as archive:
         return archive.query(sql, params)

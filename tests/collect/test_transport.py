@@ -31,19 +31,6 @@ def local_fetcher(options: FetchOptions = FAST, **kwargs) -> Fetcher:
 
 
 @pytest.fixture
-def servers():
-    started: list[FakeSite] = []
-
-    def start(site: FakeSite) -> FakeSite:
-        started.append(site.start())
-        return site
-
-    yield start
-    for s in started:
-        s.stop()
-
-
-@pytest.fixture
 def no_proxy_env(monkeypatch):
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
                  "NO_PROXY"):
