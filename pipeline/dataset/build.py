@@ -50,7 +50,7 @@ from pipeline.dataset.schema import (
     is_money,
     wide_columns,
 )
-from pipeline.dataset.sections import previous_reports, sections_of
+from pipeline.dataset.sections import sections_of
 from pipeline.dataset.twins import Settlement
 
 log = logging.getLogger(__name__)
@@ -75,20 +75,22 @@ class TableBuilder:
     and datapackage.json.
 
     package: the datapackage's release fields (version, created, licence_spec, sources);
-    load(report_id): a report's record again (the sections of the previous year are compared);
+    load(report_id) and previous (report_id -> the same agency's report of the year before): each
+    report's sections are compared with that report's;
     settlement: what twins and last year's reports decided (pipeline.dataset.twins): twins point at
     the report kept (`reports.twin_of`) and stay out of the per-report tables."""
 
     def __init__(self, out_dir: str | os.PathLike[str], formats: tuple[str, ...] = ("csv", "parquet"),
                  overrides: str | os.PathLike[str] | None = None, validate: bool = True, *,
                  package: dict[str, Any] | None = None, load: Callable[[str], Report] | None = None,
-                 settlement: Settlement | None = None) -> None:
+                 settlement: Settlement | None = None, previous: dict[str, str] | None = None) -> None:
         self.out = Path(out_dir)
         self.formats = formats
         self.validate = validate
         self.package = package or {}
         self.load = load
         self.settlement = settlement or Settlement()
+        self.previous = previous or {}
         self.resolver = AgencyResolver(load_overrides(overrides))
         self.counts: dict[str, int] = {}
         self._batch: list[Item] = []
@@ -131,6 +133,16 @@ class TableBuilder:
         for name, table in frames.items():
             self._append(name, table)
         self._comparable.write(comparable)
+        self._append("sections", frame(self._section_rows(kept, agencies), "sections"))
+
+    def _section_rows(self, kept: list[Item], agencies: dict[str, Agency | None]) -> list[dict[str, Any]]:
+        rows = []
+        for item in kept:
+            rid = report_id_of(item)
+            before = self.previous.get(rid) if self.load is not None else None
+            rows += sections_of(rid, item[0], _aid(agencies[rid]), item[0].year,
+                                (before, self.load(before)) if before else None)
+        return rows
 
     def _resolve(self, item: Item) -> Agency | None:
         agency = self.resolver.resolve(item[0].agency, source_of(item))
@@ -177,7 +189,8 @@ class TableBuilder:
             _validate({"agencies": agencies, "crosschecks": checks})
         self._append("agencies", agencies)
         self._append("crosschecks", checks)
-        self._write_sections()
+        if "sections" not in self.counts:
+            self._append("sections", frame([], "sections"))
         for writer in self._writers.values():
             writer.close()
         self._write_codebook()
@@ -231,25 +244,6 @@ class TableBuilder:
                              "c": table["check_name"], "r": table["report_id"]})
         order = keys.sort_values(["a", "y", "c", "r"], kind="stable").index
         return table.loc[order].reset_index(drop=True).astype(SCHEMAS["crosschecks"])
-
-    def _write_sections(self) -> None:
-        """Each kept report's sections, compared with the same agency's report of the year before
-        (read again from the parse store, a batch at a time)."""
-        kept = pd.DataFrame(self._kept, columns=["report_id", "agency_id", "year"]).astype(
-            {"report_id": "string", "agency_id": "string", "year": "Int64"})
-        kept["error"] = pd.Series([None] * len(kept), dtype="string")
-        previous = previous_reports(kept) if self.load is not None else {}
-        rows: list[dict[str, Any]] = []
-        for rid, aid, year in self._kept:
-            if self.load is None:
-                break
-            before = previous.get(rid)
-            rows += sections_of(rid, self.load(rid), aid, year, (before, self.load(before)) if before else None)
-            if len(rows) >= BATCH_CELLS // 20:
-                self._append("sections", frame(rows, "sections"))
-                rows = []
-        if rows or "sections" not in self.counts:
-            self._append("sections", frame(rows, "sections"))
 
     def _write_codebook(self) -> None:
         fmt = EXCEL if EXCEL in self.formats else "csv"

@@ -132,8 +132,12 @@ def compare(previous: str | os.PathLike[str] | Frames | None, new: str | os.Path
     """{"added", "removed", "changed": [report summaries], "cells": [changed cells], "cells_changed": n}."""
     old_docs = _documents(_table(previous, "reports", REPORT_COLUMNS))
     new_docs = _documents(_table(new, "reports", REPORT_COLUMNS))
-    old_cells = _cells(_table(previous, "cells", CELL_COLUMNS))
-    new_cells = _cells(_table(new, "cells", CELL_COLUMNS))
+    old_table, new_table = _table(previous, "cells", CELL_COLUMNS), _table(new, "cells", CELL_COLUMNS)
+    pairs = [(old_docs[d]["report_id"], new_docs[d]["report_id"]) for d in new_docs if d in old_docs]
+    old_digest, new_digest = _digests(old_table), _digests(new_table)
+    differ = [(a, b) for a, b in pairs if a != b or old_digest.get(a) != new_digest.get(b)]
+    old_cells = _cells(old_table[old_table["report_id"].isin({a for a, _ in differ})])
+    new_cells = _cells(new_table[new_table["report_id"].isin({b for _, b in differ})])
     added = [_summary(d, new_docs[d]) for d in new_docs if d not in old_docs]
     removed = [_summary(d, old_docs[d]) for d in old_docs if d not in new_docs]
     changed, cells = [], []
@@ -147,6 +151,15 @@ def compare(previous: str | os.PathLike[str] | Frames | None, new: str | os.Path
         cells += [_summary(doc, after) | c for c in diff]
     return {"added": _sorted(added), "removed": _sorted(removed), "changed": _sorted(changed),
             "cells": _sorted(cells), "cells_changed": len(cells)}
+
+
+def _digests(cells: pd.DataFrame) -> dict[str, int]:
+    """report_id -> a hash of its cells: documents whose cells hash alike are not compared cell by cell
+    (a different hash only means they are, so a representation that differs costs time, not truth)."""
+    if cells.empty:
+        return {}
+    hashed = pd.util.hash_pandas_object(cells[list(CELL_COLUMNS[1:])].astype("string"), index=False)
+    return {rid: int(h) for rid, h in hashed.groupby(cells["report_id"].to_numpy()).sum().items()}
 
 
 def _cells(cells: pd.DataFrame) -> dict[str, dict[str, tuple]]:

@@ -31,6 +31,7 @@ from parsers.model import Report
 from pipeline.collect.archive import superseded_paths
 from pipeline.collect.provenance import Lookup, ProvenanceUnavailable, crawled_sources, provenance_lookup
 from pipeline.dataset import releases
+from pipeline.dataset.agencies import AgencyResolver, load_overrides
 from pipeline.dataset.build import TableBuilder, write_json
 from pipeline.dataset.export import FORMATS, write_frames  # noqa: F401 - write_frames: public re-export
 from pipeline.dataset.normalize import make_report_id, sort_key
@@ -367,9 +368,11 @@ def _build(plan: list[Doc], opts: RunOptions, cache: ParseCache | None, summary:
     store = cache if cache is not None else ParseCache(building / CACHE_FILE)  # --no-cache: this run's records only
     records = Records(store, opts)
     try:
-        keys, metas = first_pass(plan, opts, records, summary, progress, lookup)
+        keys, metas, years = first_pass(plan, opts, records, summary, progress, lookup)
         settlement = settle_across(metas, records.load)
-        builder = TableBuilder(building, opts.formats, package=package, load=records.load, settlement=settlement)
+        previous = previous_years({rid: v for rid, v in years.items() if rid not in settlement.twin_of})
+        builder = TableBuilder(building, opts.formats, package=package, load=records.load, settlement=settlement,
+                               previous=previous)
         try:
             for _key, doc in sorted(keys, key=lambda pair: pair[0]):
                 report = settlement.reports.get(doc.report_id) or records.report_of(doc)
@@ -420,18 +423,31 @@ class Records:
 
 
 def first_pass(plan: list[Doc], opts: RunOptions, records: Records, summary: RunSummary,
-               progress: Progress | None, lookup: Lookup | None) -> tuple[list[tuple[tuple, Doc]], list[Meta]]:
+               progress: Progress | None, lookup: Lookup | None) -> tuple[list[tuple[tuple, Doc]], list[Meta], dict]:
     """Every record in the store (parsed now where it was not), tallied; (order key, doc) pairs and
     the twin keys of the reports read."""
     keys: list[tuple[tuple, Doc]] = []
     metas: list[Meta] = []
+    years: dict[str, tuple[str, int]] = {}  # report_id -> (agency_id, year) of the reports read
+    resolver = AgencyResolver(load_overrides(None))
     for doc, report, prov in read_in_order(plan, opts, records, summary, progress):
         with_provenance(report, prov, lookup)
         tally(summary, report, prov)
         keys.append((sort_key((report, prov)), doc))
         if (meta := meta_of(doc.report_id, report, prov)) is not None:
             metas.append(meta)
-    return keys, metas
+        agency = resolver.resolve(report.agency, prov["source"]) if report.error is None else None
+        if agency is not None and report.year is not None:
+            years[doc.report_id] = (agency.agency_id, report.year)
+    return keys, metas, years
+
+
+def previous_years(years: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """report_id -> the same agency's report of the year before (the first by report_id of that year)."""
+    first: dict[tuple[str, int], str] = {}
+    for rid, key in sorted(years.items()):
+        first.setdefault(key, rid)
+    return {rid: first[(aid, year - 1)] for rid, (aid, year) in years.items() if (aid, year - 1) in first}
 
 
 def read_in_order(plan: list[Doc], opts: RunOptions, records: Records, summary: RunSummary,

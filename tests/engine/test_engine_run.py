@@ -199,9 +199,9 @@ def test_a_document_stopped_by_a_limit_is_tried_again_on_the_next_run(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "a.html").write_bytes(sample_html("甲县", 2020))
-    prose = ("本年度我单位认真贯彻落实政府信息公开条例，" * 40 + "\n").encode() * 4000
-    (raw / "slow.txt").write_bytes(_glued_text("7" * 60) + prose)  # 10 MB of text: well over a 0.2 s limit
-    first = run_pipeline(raw, tmp_path / "clean", jobs=1, limits=Limits(timeout_s=0.2))
-    assert first.errors == ["slow.txt: parsing took over 0.2 s (time limit); stopped"]
+    prose = ("本年度我单位认真贯彻落实政府信息公开条例，" * 40 + "\n").encode() * 8000
+    (raw / "slow.txt").write_bytes(_glued_text("7" * 60) + prose)  # 20 MB of text: over a second to read
+    first = run_pipeline(raw, tmp_path / "clean", jobs=1, limits=Limits(timeout_s=0.5))
+    assert first.errors == ["slow.txt: parsing took over 0.5 s (time limit); stopped"]
     again = run_pipeline(raw, tmp_path / "clean", jobs=1)  # not cached, not "unchanged": parsed again
     assert (again.fresh, again.cached, again.failed, again.unchanged) == (1, 1, 0, False)
