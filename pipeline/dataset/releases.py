@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -132,12 +133,11 @@ def compare(previous: str | os.PathLike[str] | Frames | None, new: str | os.Path
     """{"added", "removed", "changed": [report summaries], "cells": [changed cells], "cells_changed": n}."""
     old_docs = _documents(_table(previous, "reports", REPORT_COLUMNS))
     new_docs = _documents(_table(new, "reports", REPORT_COLUMNS))
-    old_table, new_table = _table(previous, "cells", CELL_COLUMNS), _table(new, "cells", CELL_COLUMNS)
     pairs = [(old_docs[d]["report_id"], new_docs[d]["report_id"]) for d in new_docs if d in old_docs]
-    old_digest, new_digest = _digests(old_table), _digests(new_table)
+    old_digest, new_digest = _digests(previous) if pairs else {}, _digests(new) if pairs else {}
     differ = [(a, b) for a, b in pairs if a != b or old_digest.get(a) != new_digest.get(b)]
-    old_cells = _cells(old_table[old_table["report_id"].isin({a for a, _ in differ})])
-    new_cells = _cells(new_table[new_table["report_id"].isin({b for _, b in differ})])
+    old_cells = _cells(_cells_of(previous, {a for a, _ in differ}))
+    new_cells = _cells(_cells_of(new, {b for _, b in differ}))
     added = [_summary(d, new_docs[d]) for d in new_docs if d not in old_docs]
     removed = [_summary(d, old_docs[d]) for d in old_docs if d not in new_docs]
     changed, cells = [], []
@@ -153,13 +153,36 @@ def compare(previous: str | os.PathLike[str] | Frames | None, new: str | os.Path
             "cells": _sorted(cells), "cells_changed": len(cells)}
 
 
-def _digests(cells: pd.DataFrame) -> dict[str, int]:
-    """report_id -> a hash of its cells: documents whose cells hash alike are not compared cell by cell
-    (a different hash only means they are, so a representation that differs costs time, not truth)."""
-    if cells.empty:
-        return {}
-    hashed = pd.util.hash_pandas_object(cells[list(CELL_COLUMNS[1:])].astype("string"), index=False)
-    return {rid: int(h) for rid, h in hashed.groupby(cells["report_id"].to_numpy()).sum().items()}
+def _digests(source: str | os.PathLike[str] | Frames | None) -> dict[str, int]:
+    """report_id -> a hash of its cells, read a batch at a time: documents whose cells hash alike are
+    not compared cell by cell (a different hash only means they are: a representation that differs
+    costs time, never truth)."""
+    found: dict[str, int] = {}
+    for cells in _cell_batches(source):
+        hashed = pd.util.hash_pandas_object(cells[list(CELL_COLUMNS[1:])].astype("string"), index=False)
+        for rid, h in hashed.groupby(cells["report_id"].to_numpy()).sum().items():
+            found[rid] = (found.get(rid, 0) + int(h)) % 2**64
+    return found
+
+
+def _cell_batches(source: str | os.PathLike[str] | Frames | None) -> Iterator[pd.DataFrame]:
+    """The cells table in batches (a release's Parquet file is never read whole)."""
+    path = Path(source) / "cells.parquet" if source is not None and not isinstance(source, dict) else None
+    if path is not None and path.is_file():
+        present = set(pq.read_schema(path).names)
+        for batch in pq.ParquetFile(path).iter_batches(columns=[c for c in CELL_COLUMNS if c in present],
+                                                       batch_size=200_000):
+            yield _table({"cells": batch.to_pandas()}, "cells", CELL_COLUMNS)
+    else:
+        yield _table(source, "cells", CELL_COLUMNS)
+
+
+def _cells_of(source: str | os.PathLike[str] | Frames | None, report_ids: set[str]) -> pd.DataFrame:
+    """The cells of these reports only."""
+    if not report_ids:
+        return _table(None, "cells", CELL_COLUMNS)
+    parts = [b[b["report_id"].isin(report_ids)] for b in _cell_batches(source)]
+    return pd.concat(parts, ignore_index=True)
 
 
 def _cells(cells: pd.DataFrame) -> dict[str, dict[str, tuple]]:
