@@ -227,6 +227,11 @@ def _twin_value(cell: Cell, other: Cell, mine: list | None, theirs: list | None)
     return _AGREE
 
 
+def _count(value: Any) -> int | None:
+    """A crosscheck's expected/found are counts: an amount with a fraction is left to the detail."""
+    return int(value) if value is not None and float(value).is_integer() else None
+
+
 def _shown(cell: Cell) -> str:
     return "undecided" if cell.value is None else f"{cell.value:g}"
 
@@ -235,7 +240,7 @@ def _conflict_row(meta: Meta, kept_id: str, twin_id: str, name: str, cell: Cell,
                   fmt: str | None) -> dict[str, Any]:
     # agency_id is filled by the table builder, which resolves agencies
     return {"check_name": TWIN_CHECK, "agency_id": None, "year": meta.year, "report_id": kept_id,
-            "other_report_id": twin_id, "ok": False, "expected": other.value, "found": cell.value,
+            "other_report_id": twin_id, "ok": False, "expected": _count(other.value), "found": _count(cell.value),
             "detail": f"{name}: {_shown(cell)} here, {_shown(other)} in the {fmt} twin"}
 
 

@@ -124,3 +124,16 @@ def test_last_years_carried_forward_settles_an_undecided_carried_over_cell_only_
     kept.undecided["t3.carried_over.total"] = [forward + 1, forward + 2]  # last year's value is no reading here
     settle_carry_over(last, kept)
     assert cells(kept)["t3.carried_over.total"].value is None
+
+
+def test_an_amount_the_twins_print_differently_is_a_crosscheck_the_table_can_hold():
+    from pipeline.dataset.schema import frame
+
+    truth = make_report("2019", 4)
+    html, md = read(render_html(truth), "page.html"), read(render_markdown(truth), "page.md")
+    amount = next(c for c in md.cells if c.key == "procurement.amount")
+    amount.value = (amount.value or 0) + 0.5  # a fraction of a yuan: no count
+    out = run({"a" * 16: (html, {}), "b" * 16: (md, {})})
+    [row] = out.crosschecks
+    assert "procurement.amount" in row["detail"] and None in (row["expected"], row["found"])
+    assert len(frame(out.crosschecks, "crosschecks")) == 1  # the crosschecks table takes the row
