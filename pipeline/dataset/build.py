@@ -91,6 +91,7 @@ class TableBuilder:
         self.load = load
         self.settlement = settlement or Settlement()
         self.previous = previous or {}
+        self._recent: dict[str, Report] = {}  # the last _RECENT reports added, for their sections
         self.resolver = AgencyResolver(load_overrides(overrides))
         self.counts: dict[str, int] = {}
         self._batch: list[Item] = []
@@ -141,7 +142,10 @@ class TableBuilder:
             rid = report_id_of(item)
             before = self.previous.get(rid) if self.load is not None else None
             rows += sections_of(rid, item[0], _aid(agencies[rid]), item[0].year,
-                                (before, self.load(before)) if before else None)
+                                (before, self._recent.get(before) or self.load(before)) if before else None)
+            self._recent[rid] = item[0]  # reports come by agency, then year: last year's is usually here
+            if len(self._recent) > _RECENT:
+                self._recent.pop(next(iter(self._recent)))
         return rows
 
     def _resolve(self, item: Item) -> Agency | None:
@@ -269,6 +273,7 @@ class TableBuilder:
 
 
 _COMPARABLE_PARTS = ".comparable.parts.parquet"
+_RECENT = 64
 _CARRY_COLUMNS = [*COMPARABLE_META, *(f"t3_{row}_{c}" for row in ("carried_forward", "carried_over") for c in T3_COLUMNS)]
 _RATE_OUTPUTS = [c for c in SCHEMAS["comparable"] if c in RATES or c in RANK_COLUMNS]
 
@@ -297,28 +302,26 @@ def _read_parts(parts: Path, columns: list[str]) -> pd.DataFrame:
 
 def cells_frame(items: list[Item]) -> pd.DataFrame:
     """The cells table of these reports, built column by column (the rows of normalize.cell_rows)."""
-    columns: dict[str, list[Any]] = {name: [] for name in SCHEMAS["cells"]}
-    for item in items:
-        report = item[0]
-        n = len(report.cells)
-        columns["report_id"] += [report_id_of(item)] * n
-        columns["year"] += [report.year] * n
-        columns["template"] += [report.template or None] * n
-        for cell in report.cells:
-            key = f"{cell.table}.{cell.key}"
-            money = is_money(key)
-            columns["table_key"].append(cell.table or None)
-            columns["row_key"].append(cell.row or None)
-            columns["column_key"].append(cell.col or None)
-            columns["key"].append(key)
-            columns["value"].append(None if money or cell.value is None else _count(cell.value))
-            columns["amount"].append(float(cell.value) if money and cell.value is not None else None)
-            columns["raw"].append(None if cell.raw is None else (str(cell.raw) or None))
-            columns["kind"].append(cell.kind or None)
-            columns["page"].append(cell.page)
-            columns["label"].append(cell.label or None)
-            columns["header"].append(cell.header or None)
-    return pd.DataFrame({name: pd.array(values, dtype=SCHEMAS["cells"][name]) for name, values in columns.items()},
+    cells = [cell for item in items for cell in item[0].cells]
+    keys = [f"{c.table}.{c.key}" for c in cells]
+    money = [is_money(k) for k in keys]
+    columns: dict[str, list[Any]] = {
+        "report_id": [rid for item in items for rid in [report_id_of(item)] * len(item[0].cells)],
+        "year": [y for item in items for y in [item[0].year] * len(item[0].cells)],
+        "template": [t for item in items for t in [item[0].template or None] * len(item[0].cells)],
+        "table_key": [c.table or None for c in cells],
+        "row_key": [c.row or None for c in cells],
+        "column_key": [c.col or None for c in cells],
+        "key": keys,
+        "value": [None if m or c.value is None else _count(c.value) for c, m in zip(cells, money, strict=True)],
+        "amount": [float(c.value) if m and c.value is not None else None for c, m in zip(cells, money, strict=True)],
+        "raw": [None if c.raw is None else (str(c.raw) or None) for c in cells],
+        "kind": [c.kind or None for c in cells],
+        "page": [c.page for c in cells],
+        "label": [c.label or None for c in cells],
+        "header": [c.header or None for c in cells],
+    }
+    return pd.DataFrame({name: pd.array(columns[name], dtype=dtype) for name, dtype in SCHEMAS["cells"].items()},
                         columns=list(SCHEMAS["cells"]))
 
 
