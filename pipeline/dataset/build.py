@@ -38,7 +38,7 @@ from pipeline.dataset.datapackage import datapackage, field_spec
 from pipeline.dataset.derive import comparable_frame
 from pipeline.dataset.errors import DatasetInvalid, ExportError
 from pipeline.dataset.export import file_digest
-from pipeline.dataset.normalize import Item, document_label, report_id_of, report_row, source_of
+from pipeline.dataset.normalize import Item, count_value, document_label, report_id_of, report_row, source_of
 from pipeline.dataset.rates import add_rates
 from pipeline.dataset.schema import (
     COMPARABLE_META,
@@ -313,7 +313,7 @@ def cells_frame(items: list[Item]) -> pd.DataFrame:
         "row_key": [c.row or None for c in cells],
         "column_key": [c.col or None for c in cells],
         "key": keys,
-        "value": [None if m or c.value is None else _count(c.value) for c, m in zip(cells, money, strict=True)],
+        "value": [None if m else count_value(c.value) for c, m in zip(cells, money, strict=True)],
         "amount": [float(c.value) if m and c.value is not None else None for c, m in zip(cells, money, strict=True)],
         "raw": [None if c.raw is None else (str(c.raw) or None) for c in cells],
         "kind": [c.kind or None for c in cells],
@@ -323,10 +323,6 @@ def cells_frame(items: list[Item]) -> pd.DataFrame:
     }
     return pd.DataFrame({name: pd.array(columns[name], dtype=dtype) for name, dtype in SCHEMAS["cells"].items()},
                         columns=list(SCHEMAS["cells"]))
-
-
-def _count(value: Any) -> int | float:
-    return int(value) if float(value).is_integer() else float(value)
 
 
 def wide_frame(items: list[Item], table: str) -> pd.DataFrame:
@@ -391,16 +387,6 @@ def _passes(name: str, table: pd.DataFrame) -> bool:
         if ("minimum" in c and (values < c["minimum"]).any()) or ("maximum" in c and (values > c["maximum"]).any()):
             return False
     return True
-
-
-def _read_columns(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:
-    """Some columns of a table just written (Parquet, or CSV when that is the only format)."""
-    path = folder / f"{name}.parquet"
-    schema = {c: SCHEMAS[name][c] for c in columns}
-    if path.exists():
-        return pd.read_parquet(path, columns=columns, engine="pyarrow").astype(schema)
-    return pd.read_csv(folder / f"{name}.csv", usecols=columns, dtype=schema, keep_default_na=False,
-                       na_values=[""], encoding="utf-8-sig")[columns]
 
 
 class _TableWriter:

@@ -128,7 +128,7 @@ def _meta(item: Item) -> dict[str, Any]:
             "template": report.template}
 
 
-def _count(value: Any) -> int | None:
+def count_value(value: Any) -> int | None:
     """A count as an int (a fraction, which no parser gives, stays a float and fails validation)."""
     if value is None:
         return None
@@ -140,7 +140,7 @@ def _money(value: Any) -> float | None:
 
 
 def _value(key: str, value: Any) -> int | float | None:
-    return _money(value) if is_money(key) else _count(value)
+    return _money(value) if is_money(key) else count_value(value)
 
 
 def cell_rows(item: Item) -> Iterable[dict[str, Any]]:
@@ -151,7 +151,7 @@ def cell_rows(item: Item) -> Iterable[dict[str, Any]]:
         money = is_money(key)
         yield meta | {
             "table_key": cell.table, "row_key": cell.row or None, "column_key": cell.col, "key": key,
-            "value": None if money else _count(cell.value), "amount": _money(cell.value) if money else None,
+            "value": None if money else count_value(cell.value), "amount": _money(cell.value) if money else None,
             "raw": cell.raw, "kind": cell.kind, "page": getattr(cell, "page", None),
             "label": getattr(cell, "label", None), "header": getattr(cell, "header", None),
         }

@@ -161,32 +161,3 @@ def _sync_tree(folder: Path) -> None:
 
 def _sync(directory: Path) -> None:
     sync_dirs([directory])
-
-
-# ---- hooks of pipeline.dataset.releases (issue-10) ---------------------------------------------------
-# STAND-IN until pipeline.dataset.releases is merged: the engine calls `release_hooks()`, which returns
-# that module's functions where they exist, else these minimal ones (no notes text, no shrink guard).
-
-
-class ShrinkRefusedStandIn(Exception):
-    """Never raised by the stand-in; pipeline.dataset.releases.ShrinkRefused replaces it."""
-
-
-def _notes_standin(previous_dir: Path | None, new_dir: Path) -> tuple[str, dict]:
-    previous = None if previous_dir is None else previous_dir.resolve().name
-    return (f"# Release {new_dir.name}\n\nPrevious release: {previous or 'none'}.\n",
-            {"previous_release": previous})
-
-
-def _shrink_standin(previous_reports_count: int | None, new_reports_count: int, allow_shrink: bool) -> None:
-    return None
-
-
-def release_hooks() -> tuple:
-    """(release_notes, check_shrink, ShrinkRefused): issue-10's where merged, else the stand-ins above."""
-    try:
-        from pipeline.dataset import releases  # type: ignore[attr-defined]
-
-        return releases.release_notes, releases.check_shrink, releases.ShrinkRefused
-    except (ImportError, AttributeError):
-        return _notes_standin, _shrink_standin, ShrinkRefusedStandIn

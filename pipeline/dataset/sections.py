@@ -59,17 +59,28 @@ def sections_frame(rows: list[dict[str, Any]], reports: pd.DataFrame) -> pd.Data
     """The sections table: rows with agency_id and year from `reports`, and the previous year's similarity."""
     meta = reports.set_index("report_id")[["agency_id", "year"]]
     previous = previous_reports(reports)
-    texts = {(r["report_id"], _match_key(r)): r["text"] for r in rows}
+    by_report: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        row["agency_id"] = _none(meta.at[row["report_id"], "agency_id"])
-        row["year"] = _none(meta.at[row["report_id"], "year"])
-        prev_id = previous.get(row["report_id"])
-        before = texts.get((prev_id, _match_key(row))) if prev_id else None
-        if before is not None:
-            row["previous_report_id"] = prev_id
-            row["similarity_previous"] = score = similarity(before, row["text"])
-            row["repeats_previous"] = None if score is None else score >= REPEAT_THRESHOLD
+        by_report.setdefault(row["report_id"], []).append(row)
+    for rid, own in by_report.items():
+        prev_id = previous.get(rid)
+        _compare(own, _none(meta.at[rid, "agency_id"]), _none(meta.at[rid, "year"]),
+                 prev_id, by_report.get(prev_id, []) if prev_id else [])
     return frame_of(rows, SECTIONS_SCHEMA)
+
+
+def _compare(rows: list[dict[str, Any]], agency_id: str | None, year: int | None, prev_id: str | None,
+             before: list[dict[str, Any]]) -> None:
+    """Set agency and year on one report's section rows, and their similarity to the same sections
+    (by key, else number) of the previous year's report `prev_id`, whose rows are `before`."""
+    texts = {_match_key(r): r["text"] for r in before}
+    for row in rows:
+        row["agency_id"], row["year"] = agency_id, year
+        text = texts.get(_match_key(row))
+        if text is not None:
+            row["previous_report_id"] = prev_id
+            row["similarity_previous"] = score = similarity(text, row["text"])
+            row["repeats_previous"] = None if score is None else score >= REPEAT_THRESHOLD
 
 
 def similarity(before: str, after: str) -> float | None:
@@ -84,10 +95,16 @@ def similarity(before: str, after: str) -> float | None:
 def previous_reports(reports: pd.DataFrame) -> dict[str, str]:
     """report_id -> the report_id of the same agency's previous year (the first by report_id of that year)."""
     known = reports[reports["agency_id"].notna() & reports["year"].notna() & reports["error"].isna()]
-    first = known.sort_values(["agency_id", "year", "report_id"]).drop_duplicates(["agency_id", "year"])
-    by_year = {(r["agency_id"], int(r["year"])): r["report_id"] for r in first.to_dict("records")}
-    return {r["report_id"]: by_year[key] for r in known.to_dict("records")
-            if (key := (r["agency_id"], int(r["year"]) - 1)) in by_year}
+    return previous_of({r["report_id"]: (r["agency_id"], int(r["year"])) for r in known.to_dict("records")})
+
+
+def previous_of(years: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """report_id -> the same agency's report of the year before (the first by report_id of that year),
+    from report_id -> (agency_id, year)."""
+    first: dict[tuple[str, int], str] = {}
+    for rid, key in sorted(years.items()):
+        first.setdefault(key, rid)
+    return {rid: first[(aid, year - 1)] for rid, (aid, year) in years.items() if (aid, year - 1) in first}
 
 
 def _match_key(row: dict[str, Any]) -> str:
@@ -103,12 +120,6 @@ def sections_of(report_id: str, report: Report, agency_id: str | None, year: int
     """The section rows of one report, each compared with the same section of `previous` (the same
     agency's report of the year before, when there is one)."""
     rows = section_rows([(report_id, report)])
-    before = {_match_key(r): r["text"] for r in section_rows([previous])} if previous is not None else {}
-    for row in rows:
-        row["agency_id"], row["year"] = agency_id, year
-        text = before.get(_match_key(row))
-        if text is not None:
-            row["previous_report_id"] = previous[0]
-            row["similarity_previous"] = score = similarity(text, row["text"])
-            row["repeats_previous"] = None if score is None else score >= REPEAT_THRESHOLD
+    _compare(rows, agency_id, year, previous[0] if previous else None,
+             section_rows([previous]) if previous is not None else [])
     return rows

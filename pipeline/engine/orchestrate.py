@@ -34,7 +34,7 @@ from pipeline.dataset import releases
 from pipeline.dataset.agencies import AgencyResolver, load_overrides
 from pipeline.dataset.build import TableBuilder, write_json
 from pipeline.dataset.export import FORMATS, write_frames  # noqa: F401 - write_frames: public re-export
-from pipeline.dataset.normalize import make_report_id, sort_key
+from pipeline.dataset.normalize import document_label, make_report_id, sort_key
 from pipeline.dataset.reasons import rejection_reason
 from pipeline.dataset.release_dirs import (
     DEFAULT_KEEP,
@@ -43,6 +43,7 @@ from pipeline.dataset.release_dirs import (
     remove_leftovers,
     start_release,
 )
+from pipeline.dataset.sections import previous_of
 from pipeline.dataset.twins import Meta, meta_of, settle_across
 from pipeline.engine.cache import (
     CACHE_DIR,
@@ -370,7 +371,7 @@ def _build(plan: list[Doc], opts: RunOptions, cache: ParseCache | None, summary:
     try:
         keys, metas, years = first_pass(plan, opts, records, summary, progress, lookup)
         settlement = settle_across(metas, records.load)
-        previous = previous_years({rid: v for rid, v in years.items() if rid not in settlement.twin_of})
+        previous = previous_of({rid: v for rid, v in years.items() if rid not in settlement.twin_of})
         builder = TableBuilder(building, opts.formats, package=package, load=records.load, settlement=settlement,
                                previous=previous)
         try:
@@ -442,14 +443,6 @@ def first_pass(plan: list[Doc], opts: RunOptions, records: Records, summary: Run
     return keys, metas, years
 
 
-def previous_years(years: dict[str, tuple[str, int]]) -> dict[str, str]:
-    """report_id -> the same agency's report of the year before (the first by report_id of that year)."""
-    first: dict[tuple[str, int], str] = {}
-    for rid, key in sorted(years.items()):
-        first.setdefault(key, rid)
-    return {rid: first[(aid, year - 1)] for rid, (aid, year) in years.items() if (aid, year - 1) in first}
-
-
 def read_in_order(plan: list[Doc], opts: RunOptions, records: Records, summary: RunSummary,
                   progress: Progress | None) -> Iterator[tuple[Doc, Report, dict[str, Any]]]:
     """(doc, Report, provenance) in plan order: from the cache where it holds the record, else parsed
@@ -506,15 +499,11 @@ def with_provenance(report: Report, prov: dict[str, Any], lookup: Lookup | None)
     if found is None:
         return
     prov.update(found.to_dict())
-    if report.error is not None and not report.error.startswith(f"{document_name(prov)}:"):
+    name = document_label((report, prov))
+    if report.error is not None and not report.error.startswith(f"{name}:"):
         source = f"{prov['source']}:"
         rest = report.error[len(source):] if report.error.startswith(source) else f" {report.error}"
-        report.error = f"{document_name(prov)}:{rest}"
-
-
-def document_name(prov: dict[str, Any]) -> str:
-    """A document in error lines: `URL (archive path)` when it was crawled, else its path."""
-    return f"{prov['url']} ({prov['source']})" if prov.get("url") else prov["source"]
+        report.error = f"{name}:{rest}"
 
 
 def _describe_release(clean: Path, building: Path, release_id: str, opts: RunOptions, summary: RunSummary,
@@ -622,7 +611,7 @@ def _fail_line(summary: RunSummary, line: str, reason: str) -> None:
 
 def tally(summary: RunSummary, report: Report, prov: dict[str, Any]) -> None:
     if report.error is not None:
-        _fail_line(summary, report.error, rejection_reason(report.error, document_name(prov)))
+        _fail_line(summary, report.error, rejection_reason(report.error, document_label((report, prov))))
         log.debug("%s", report.error)
         return
     summary.parsed += 1
