@@ -50,11 +50,7 @@ def runs_command(raw_dir: Path, as_json: bool, limit: int | None) -> None:
     from pipeline.collect.history import run_history
 
     runs = run_history(raw_dir, limit)
-    if as_json:
-        write_utf8_line(json.dumps(runs, ensure_ascii=False, indent=2))
-        return
-    if not runs:
-        click.echo(f"no runs recorded in {raw_dir}")
+    if _shown_plainly(runs, as_json, f"no runs recorded in {raw_dir}"):
         return
     header = ["id", "command", "started", "took", "exit", "sites", "failed", "requests", "new", "dead",
               "parsed", "cached", "parse_failed", "release"]
@@ -96,11 +92,7 @@ def sites_command(raw_dir: Path, as_json: bool, failing: bool) -> None:
     sites = site_status(raw_dir)
     if failing:
         sites = [s for s in sites if s["consecutive_failures"] or s["dead_links"]]
-    if as_json:
-        write_utf8_line(json.dumps(sites, ensure_ascii=False, indent=2))
-        return
-    if not sites:
-        click.echo(f"no sites recorded in {raw_dir}")
+    if _shown_plainly(sites, as_json, f"no sites recorded in {raw_dir}"):
         return
     header = ["site", "start URL", "last success", "last failure", "class", "reports", "new", "failing", "dead"]
     rows = [[s["site"], s["start_url"] or "-", _when(s["last_success"]),
@@ -114,3 +106,14 @@ def sites_command(raw_dir: Path, as_json: bool, failing: bool) -> None:
                        f"[{s['last_failure']['class']}] {s['last_failure']['error']}")
         for link in s["dead_links"]:
             click.echo(f"{s['site']}: dead link [{link['class']}] {link['error'] or link['url']}")
+
+
+def _shown_plainly(rows: list[dict], as_json: bool, empty: str) -> bool:
+    """Print the rows as JSON (--json), or the line saying there are none; False when a table is owed."""
+    if as_json:
+        write_utf8_line(json.dumps(rows, ensure_ascii=False, indent=2))
+        return True
+    if not rows:
+        click.echo(empty)
+        return True
+    return False
